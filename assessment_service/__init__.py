@@ -1,0 +1,57 @@
+"""The assessment service: create_app() builds the Flask application."""
+
+import logging
+
+from flask import Blueprint, Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import auth, cli, db, embedded, errors, logs
+from .config import Config
+from .jsonio import DecimalJSONProvider
+from .web import IdConverter
+
+
+def create_app(config=None):
+    """Build the app from `config` (a Config; read from the environment when None).
+
+    Nothing connects here: the pool opens its connections on first use, in the worker.
+    With no DATABASE_URL, the embedded PostgreSQL is started (or reused) first.
+    """
+    config = config or Config()
+    app = Flask(__name__)
+    app.config.from_mapping(config.as_dict())
+    app.json = DecimalJSONProvider(app)
+    app.url_map.converters["id"] = IdConverter
+    app.url_map.strict_slashes = False
+    logs.configure_logging(config.LOG_LEVEL)
+
+    dsn = config.DATABASE_URL or embedded.ensure_running(config.EMBEDDED_PGDATA)
+    app.config["DATABASE_DSN"] = dsn
+    database = db.Database(
+        dsn, pool_min=config.DB_POOL_MIN, pool_max=config.DB_POOL_MAX, connect_timeout=config.DB_CONNECT_TIMEOUT
+    )
+    logs.init_app(app)
+    db.init_app(app, database)
+    errors.init_app(app)
+    cli.init_app(app)
+    _register_blueprints(app)
+
+    if config.BEHIND_PROXY:
+        # Only behind nginx: otherwise any client could forge X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    return app
+
+
+def _register_blueprints(app):
+    from . import courses, ops, users
+
+    api = Blueprint("api", __name__, url_prefix="/api/v1")
+    api.before_request(auth.authenticate)
+    for resource in (users, courses):
+        api.register_blueprint(resource.bp)
+    api.register_blueprint(ops.docs_bp)
+    app.register_blueprint(api)
+    app.register_blueprint(ops.health_bp)
+
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

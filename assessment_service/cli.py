@@ -1,0 +1,56 @@
+"""Command-line entries: `flask --app app init-db` and `flask --app app create-user`."""
+
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from .auth import ROLES
+from .config import PROJECT_ROOT
+
+SCHEMA_PATH = PROJECT_ROOT / "schema.sql"
+
+
+def init_app(app):
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(create_user_command)
+
+
+def _connection():
+    return current_app.extensions["db"].connect()
+
+
+@click.command("init-db")
+def init_db_command():
+    """Apply schema.sql (idempotent; keeps every row)."""
+    from .db import apply_schema
+
+    conn = _connection()
+    try:
+        apply_schema(conn, Path(SCHEMA_PATH))
+    finally:
+        current_app.extensions["db"].release(conn)
+    click.echo("schema applied", err=True)
+
+
+@click.command("create-user")
+@click.option("--name", required=True)
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+def create_user_command(name, email, role):
+    """Create a user; print their token alone on the last line of stdout."""
+    from .errors import ApiError
+    from .users import create_user
+
+    conn = _connection()
+    try:
+        try:
+            body = create_user(conn, name=name, email=email, role=role)
+        except ApiError as exc:
+            conn.rollback()
+            raise click.ClickException(exc.message) from None
+        conn.commit()
+    finally:
+        current_app.extensions["db"].release(conn)
+    click.echo(f"created {role} {body['user']['id']} <{email}>; token:", err=True)
+    click.echo(body["token"]["value"])

@@ -1,0 +1,47 @@
+"""Configuration, read from the environment once, in one place."""
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _bool(name, default):
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+class Config:
+    """Settings with their defaults; every value can be overridden by an environment variable."""
+
+    def __init__(self, **overrides):
+        # Absent DATABASE_URL means: start (or reuse) the embedded PostgreSQL in EMBEDDED_PGDATA.
+        self.DATABASE_URL = os.environ.get("DATABASE_URL") or None
+        self.EMBEDDED_PGDATA = os.environ.get("EMBEDDED_PGDATA") or str(PROJECT_ROOT / ".pgdata")
+        self.DB_POOL_MIN = _int("DB_POOL_MIN", 0)
+        self.DB_POOL_MAX = _int("DB_POOL_MAX", 4)
+        # Seconds a request waits for a connection before answering 503.
+        self.DB_CONNECT_TIMEOUT = _int("DB_CONNECT_TIMEOUT", 5)
+        self.DB_STATEMENT_TIMEOUT_MS = _int("DB_STATEMENT_TIMEOUT_MS", 15000)
+        self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+        self.MAX_CONTENT_LENGTH = _int("MAX_BODY_BYTES", 1024 * 1024)
+        # Late submissions are accepted up to this many seconds after an attempt's expires_at.
+        self.ATTEMPT_GRACE_SECONDS = _int("ATTEMPT_GRACE_SECONDS", 30)
+        self.IDEMPOTENCY_TTL_HOURS = _int("IDEMPOTENCY_TTL_HOURS", 24)
+        # Trust X-Forwarded-* only when a proxy (nginx) really sits in front.
+        self.BEHIND_PROXY = _bool("BEHIND_PROXY", False)
+        self.ACCESS_LOG = _bool("ACCESS_LOG", True)
+        self.DEBUG = _bool("FLASK_DEBUG", False)
+        self.TESTING = False
+        for key, value in overrides.items():
+            setattr(self, key, value)
+
+    def as_dict(self):
+        return {key: value for key, value in vars(self).items() if key.isupper()}

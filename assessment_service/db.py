@@ -1,0 +1,154 @@
+"""The database: a per-process psycopg2 pool and one transaction per request.
+
+A request checks a connection out the first time it needs one; after the view has
+answered, the transaction commits when the response is a success and rolls back
+otherwise, and the connection goes back to the pool clean. Views and domain code
+never commit: the request is the transaction.
+"""
+
+import functools
+import logging
+import os
+import threading
+
+import psycopg2
+import psycopg2.extensions
+import psycopg2.extras
+import psycopg2.pool
+import simplejson
+from flask import current_app, g
+
+from .errors import CONNECTION_ERRORS, DatabaseUnavailable, service_unavailable_response
+
+log = logging.getLogger(__name__)
+
+# jsonb numbers come back as Decimal so that answer keys stay exact.
+_load_jsonb = functools.partial(simplejson.loads, use_decimal=True)
+
+
+class Database:
+    """Owns the connection pool of this process; created by the app factory, connects lazily."""
+
+    def __init__(self, dsn, *, pool_min=0, pool_max=4, connect_timeout=5):
+        self.dsn = dsn
+        self.pool_min = pool_min
+        self.pool_max = pool_max
+        self.connect_timeout = connect_timeout
+        self._pool = None
+        self._pool_pid = None
+        self._lock = threading.Lock()
+
+    def _get_pool(self):
+        # A pool must not cross fork(): gunicorn's master builds the app, workers use it.
+        if self._pool is None or self._pool_pid != os.getpid():
+            with self._lock:
+                if self._pool is None or self._pool_pid != os.getpid():
+                    self._pool = psycopg2.pool.ThreadedConnectionPool(
+                        self.pool_min,
+                        self.pool_max,
+                        self.dsn,
+                        connect_timeout=self.connect_timeout,
+                    )
+                    self._pool_pid = os.getpid()
+        return self._pool
+
+    def connect(self):
+        """Check a connection out of the pool (DatabaseUnavailable when none can be had)."""
+        try:
+            conn = self._get_pool().getconn()
+        except psycopg2.pool.PoolError as exc:
+            raise DatabaseUnavailable("connection pool exhausted") from exc
+        except CONNECTION_ERRORS as exc:
+            raise DatabaseUnavailable(str(exc)) from exc
+        if conn.closed:
+            self.release(conn, broken=True)
+            return self.connect()
+        psycopg2.extras.register_default_jsonb(conn, loads=_load_jsonb)
+        return conn
+
+    def release(self, conn, *, broken=False):
+        """Return a connection, rolled back; a broken one is closed along with every idle one."""
+        pool = self._get_pool()
+        if not broken and not conn.closed:
+            try:
+                if conn.status != psycopg2.extensions.STATUS_READY:
+                    conn.rollback()
+            except CONNECTION_ERRORS:
+                broken = True
+        pool.putconn(conn, close=broken or bool(conn.closed))
+        if broken:
+            self._discard_idle(pool)
+
+    @staticmethod
+    def _discard_idle(pool):
+        # After a server restart every idle connection is dead too; drop them so the
+        # next requests open fresh ones instead of each failing once.
+        with pool._lock:
+            idle, pool._pool = pool._pool, []
+        for conn in idle:
+            try:
+                conn.close()
+            finally:
+                pool._used.pop(id(conn), None)
+
+    def close(self):
+        if self._pool is not None and self._pool_pid == os.getpid():
+            self._pool.closeall()
+        self._pool = None
+
+    def pool_stats(self):
+        """(in use, idle) connections of this process's pool, for metrics."""
+        pool = self._pool
+        if pool is None or self._pool_pid != os.getpid():
+            return 0, 0
+        return len(pool._used), len(pool._pool)
+
+
+def init_app(app, database):
+    app.extensions["db"] = database
+    app.after_request(_finish_transaction)
+    app.teardown_request(_return_connection)
+
+
+def connection():
+    """The current request's connection, in its transaction (checked out on first use)."""
+    if "db_conn" not in g:
+        g.db_conn = current_app.extensions["db"].connect()
+    return g.db_conn
+
+
+def _finish_transaction(response):
+    conn = g.get("db_conn")
+    if conn is None:
+        return response
+    try:
+        if response.status_code < 400:
+            conn.commit()
+        else:
+            conn.rollback()
+    except CONNECTION_ERRORS:
+        # The work may not be stored: never answer success for it.
+        g.db_conn_broken = True
+        return service_unavailable_response()
+    return response
+
+
+def _return_connection(exc):
+    conn = g.pop("db_conn", None)
+    if conn is not None:
+        broken = g.pop("db_conn_broken", False) or isinstance(exc, CONNECTION_ERRORS)
+        current_app.extensions["db"].release(conn, broken=broken)
+
+
+def apply_schema(conn, path):
+    """Run schema.sql (idempotent: it creates what is missing and drops nothing)."""
+    with open(path, encoding="utf-8") as schema_file:
+        sql = schema_file.read()
+    with conn.cursor() as cur:
+        # One server-wide lock so that two processes applying the schema at once do not race.
+        cur.execute("select pg_advisory_lock(715517)")
+        try:
+            cur.execute(sql)
+        finally:
+            cur.execute("select pg_advisory_unlock(715517)")
+    conn.commit()

@@ -1,0 +1,130 @@
+"""The one error envelope: every 4xx and 5xx leaves the service as
+{"error": {"code", "message", "details"}}, built here and nowhere else."""
+
+import logging
+
+import psycopg2
+from flask import g, jsonify
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "the server or the link to it is gone", as opposed to a bad query.
+CONNECTION_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
+
+# Werkzeug's own errors (unknown route, wrong method, body too large, ...) get these codes.
+CODE_FOR_STATUS = {
+    400: "invalid_json",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error the API answers with on purpose: status, code, message, details."""
+
+    def __init__(self, status, code, message, details=None, headers=None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or {}
+        self.headers = headers or {}
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached; the request is answered 503."""
+
+
+def not_found(what="resource"):
+    return ApiError(404, "not_found", f"The {what} was not found.")
+
+
+def forbidden(message="You may not do this."):
+    return ApiError(403, "forbidden", message)
+
+
+def conflict(message, code="conflict", details=None):
+    return ApiError(409, code, message, details)
+
+
+def validation_failed(details, message="The request body is not valid."):
+    return ApiError(422, "validation_failed", message, details)
+
+
+def invalid_parameter(name, messages):
+    return ApiError(400, "invalid_parameter", f"Query parameter '{name}' is not valid.", {name: messages})
+
+
+def error_response(status, code, message, details=None, headers=None):
+    response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def service_unavailable_response():
+    return error_response(
+        503,
+        "service_unavailable",
+        "The database cannot be reached; retry later.",
+        headers={"Retry-After": "1"},
+    )
+
+
+def init_app(app):
+    app.register_error_handler(ApiError, _handle_api_error)
+    app.register_error_handler(ValidationError, _handle_validation_error)
+    app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(DatabaseUnavailable, _handle_database_unavailable)
+    for error_class in CONNECTION_ERRORS:
+        app.register_error_handler(error_class, _handle_database_unavailable)
+    app.register_error_handler(Exception, _handle_unexpected)
+
+
+def _handle_api_error(error):
+    return error_response(error.status, error.code, error.message, error.details, error.headers)
+
+
+def _handle_validation_error(error):
+    # A marshmallow error that escaped a view is a body error: 422 with the field paths.
+    details = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+    return error_response(422, "validation_failed", "The request body is not valid.", details)
+
+
+def _handle_http_exception(error):
+    status = error.code or 500
+    code = CODE_FOR_STATUS.get(status, "http_error")
+    headers = {}
+    # Keep what Werkzeug says on the wire (Allow for 405, WWW-Authenticate for 401).
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            headers[name] = value
+    message = {
+        404: "No such route.",
+        405: "Method not allowed on this route.",
+        413: "The request body is too large.",
+    }.get(status, error.description or error.name)
+    return error_response(status, code, message, headers=headers)
+
+
+def _handle_database_unavailable(error):
+    log.warning("database unavailable: %s", error)
+    g.db_conn_broken = True
+    return service_unavailable_response()
+
+
+def _handle_unexpected(error):
+    # The stack trace goes to the log; the body says nothing about the inside.
+    log.exception("unhandled error")
+    return error_response(500, "internal_error", "An unexpected error occurred.")

@@ -1,0 +1,70 @@
+"""/api/v1/openapi.json, generated from the views' marshmallow schemas (web.documented)."""
+
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from .schemas import ErrorSchema
+
+ERROR_STATUSES = {
+    "400": "Malformed JSON or an invalid query parameter",
+    "401": "Missing, unknown or revoked token",
+    "403": "Not allowed",
+    "404": "Not found",
+    "409": "Conflict with the current state",
+    "413": "Body too large",
+    "415": "Body is not JSON",
+    "422": "Validation failed",
+    "503": "Database unavailable",
+}
+
+
+def _path(rule):
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+
+
+def build_spec(app):
+    spec = APISpec(
+        title="Assessment service",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Courses, enrollments, assessments, scoring and retake policy."},
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", schema=ErrorSchema)
+    paths = {}
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        doc = getattr(view, "openapi", None)
+        if doc is None:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            paths.setdefault(_path(rule.rule), {})[method.lower()] = _operation(rule, doc)
+    for path, operations in sorted(paths.items()):
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+def _operation(rule, doc):
+    operation = {"summary": doc["summary"], "operationId": rule.endpoint.replace(".", "_"), "parameters": []}
+    for name in rule.arguments:
+        operation["parameters"].append(
+            {"in": "path", "name": name, "required": True, "schema": {"type": "string", "pattern": r"^[a-z]{2,6}_[A-Za-z0-9]{1,40}$"}}
+        )
+    if doc["query"] is not None:
+        operation["parameters"].append({"in": "query", "schema": doc["query"]})
+    if doc["body"] is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": doc["body"]}}}
+    success = {"description": doc["summary"]}
+    if doc["response"] is not None:
+        success["content"] = {"application/json": {"schema": doc["response"]}}
+    operation["responses"] = {str(doc["status"]): success}
+    if doc["public"]:
+        operation["security"] = []
+        return operation
+    operation["security"] = [{"bearer": []}]
+    for status, description in ERROR_STATUSES.items():
+        operation["responses"][status] = {"description": description, "content": {"application/json": {"schema": "Error"}}}
+    return operation

@@ -1,0 +1,76 @@
+"""Marshmallow pieces shared by the blueprints: strict fields, paging, the error envelope."""
+
+import decimal
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from .web import ID_PATTERN
+
+TITLE = validate.Length(min=3, max=200)
+
+
+class ExactDecimal(fields.Decimal):
+    """A JSON number (not a string, not a boolean) kept as an exact Decimal."""
+
+    def __init__(self, *, max_abs=None, max_places=None, **kwargs):
+        super().__init__(allow_nan=False, **kwargs)
+        self.max_abs = max_abs
+        self.max_places = max_places
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, decimal.Decimal)):
+            raise ValidationError("Not a valid number.")
+        number = decimal.Decimal(value)
+        if not number.is_finite():
+            raise ValidationError("Not a valid number.")
+        if self.max_abs is not None and abs(number) > self.max_abs:
+            raise ValidationError(f"Must be between -{self.max_abs} and {self.max_abs}.")
+        if self.max_places is not None and number.as_tuple().exponent < -self.max_places:
+            raise ValidationError(f"At most {self.max_places} decimal places.")
+        return number
+
+
+class PublicId(fields.String):
+    """One of our ids (`prefix_alphanumeric`)."""
+
+    def __init__(self, prefix=None, **kwargs):
+        pattern = rf"^{prefix}_[A-Za-z0-9]{{1,40}}$" if prefix else rf"^{ID_PATTERN}$"
+        super().__init__(validate=validate.Regexp(pattern, error="Not a valid id."), **kwargs)
+
+
+class PageQuery(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class PaginationSchema(Schema):
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    total_pages = fields.Integer(required=True)
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    details = fields.Dict(required=True)
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+def page_of(item_schema):
+    """The schema of a paginated list of item_schema (for OpenAPI)."""
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    return type(
+        name,
+        (Schema,),
+        {
+            "data": fields.List(fields.Nested(item_schema), required=True),
+            "pagination": fields.Nested(PaginationSchema, required=True),
+        },
+    )
+
+
+Timestamp = fields.String  # ISO 8601 UTC, e.g. 2026-11-29T13:40:21.123Z (serialised by jsonio)

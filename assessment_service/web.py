@@ -1,0 +1,170 @@
+"""What every blueprint needs from HTTP: reading bodies and query strings, ids in paths,
+paginated answers, and the OpenAPI description of each view."""
+
+import math
+import secrets
+from urllib.parse import urlencode
+
+import simplejson
+from flask import jsonify, request
+from marshmallow import EXCLUDE, RAISE, ValidationError
+from werkzeug.routing import BaseConverter
+
+from .errors import ApiError, invalid_parameter, validation_failed
+from .jsonio import loads
+
+ID_PATTERN = r"[a-z]{2,6}_[A-Za-z0-9]{1,40}"
+
+
+def new_id(prefix):
+    """A fresh public id: prefix, underscore, 24 hex digits (96 random bits)."""
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+class IdConverter(BaseConverter):
+    """Path segments that cannot be one of our ids never reach a view (or the database): 404."""
+
+    regex = ID_PATTERN
+
+
+# ---------------------------------------------------------------- request bodies
+
+
+def _is_json(mimetype):
+    return mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
+
+
+def _find_bad_text(value, path="$"):
+    """Path of the first string PostgreSQL cannot store (NUL, unpaired surrogate), or None."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return path
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            bad = _find_bad_text(key, path) or _find_bad_text(item, f"{path}.{key}")
+            if bad:
+                return bad
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            bad = _find_bad_text(item, f"{path}[{index}]")
+            if bad:
+                return bad
+    return None
+
+
+def read_json(optional=False):
+    """The request's JSON document (None when `optional` and there is no body)."""
+    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    if not raw.strip():
+        if optional:
+            return None
+        raise ApiError(400, "invalid_json", "A JSON request body is required.")
+    if not _is_json(request.mimetype):
+        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
+    try:
+        document = loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, simplejson.JSONDecodeError, RecursionError, ValueError) as exc:
+        raise ApiError(400, "invalid_json", f"The body is not valid JSON: {_reason(exc)}") from None
+    bad = _find_bad_text(document)
+    if bad:
+        raise validation_failed({bad: ["Text must not contain NUL characters or unpaired surrogates."]})
+    return document
+
+
+def _reason(exc):
+    if isinstance(exc, RecursionError):
+        return "nested too deeply."
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8."
+    return str(exc).split(":")[0] + "."
+
+
+def parse_body(schema, optional=False):
+    """Validate the JSON body with a marshmallow schema (unknown fields are errors): 422 otherwise."""
+    document = read_json(optional=optional)
+    if document is None:
+        document = {}
+    try:
+        return schema.load(document, unknown=RAISE)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise validation_failed(messages) from None
+
+
+def parse_query(schema):
+    """Validate the query string (unknown parameters are ignored): 400 invalid_parameter otherwise."""
+    args = request.args
+    for name in schema.fields:
+        if len(args.getlist(name)) > 1:
+            raise invalid_parameter(name, ["Give this parameter once."])
+    try:
+        return schema.load(args.to_dict(), unknown=EXCLUDE)
+    except ValidationError as exc:
+        name = sorted(exc.messages)[0]
+        raise invalid_parameter(name, exc.messages[name]) from None
+
+
+# ---------------------------------------------------------------- lists
+
+
+def page_window(query):
+    """(limit, offset) of the page that `query` (with page, per_page) asks for."""
+    return query["per_page"], (query["page"] - 1) * query["per_page"]
+
+
+def paginated(items, total, query):
+    """The list envelope plus an RFC 8288 Link header with first/prev/next/last."""
+    page, per_page = query["page"], query["per_page"]
+    total_pages = max(1, math.ceil(total / per_page))
+    response = jsonify(
+        {
+            "data": items,
+            "pagination": {"page": page, "per_page": per_page, "total": total, "total_pages": total_pages},
+        }
+    )
+    links = {"first": 1, "last": total_pages}
+    if page > 1:
+        links["prev"] = min(page - 1, total_pages)
+    if page < total_pages:
+        links["next"] = page + 1
+    base = request.base_url
+    others = [(key, value) for key, value in request.args.items(multi=True) if key not in ("page", "per_page")]
+    response.headers["Link"] = ", ".join(
+        f'<{base}?{urlencode(others + [("page", number), ("per_page", per_page)])}>; rel="{rel}"'
+        for rel, number in (("first", links["first"]), ("prev", links.get("prev")), ("next", links.get("next")), ("last", links["last"]))
+        if number is not None
+    )
+    return response
+
+
+def created(body, location):
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = location
+    return response
+
+
+# ---------------------------------------------------------------- OpenAPI
+
+
+def documented(summary, *, body=None, query=None, response=None, status=200, paginated_list=False, public=False):
+    """Describe a view for /openapi.json; the same schemas validate its requests."""
+
+    def decorate(view):
+        view.openapi = {
+            "summary": summary,
+            "body": body,
+            "query": query,
+            "response": response,
+            "status": status,
+            "paginated": paginated_list,
+            "public": public,
+        }
+        return view
+
+    return decorate

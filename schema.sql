@@ -1,0 +1,131 @@
+-- The assessment service's only DDL. Safe to re-run on a database full of data:
+-- it creates what is missing and drops nothing.
+
+create table if not exists users (
+    id          text primary key,
+    name        text not null check (length(name) between 1 and 200),
+    email       text not null check (length(email) between 3 and 320),
+    role        text not null check (role in ('admin', 'instructor', 'learner')),
+    created_at  timestamptz not null default clock_timestamp()
+);
+-- Email is unique case-insensitively.
+create unique index if not exists users_email_key on users (lower(email));
+-- GET /users pages in creation order.
+create index if not exists users_created_at_idx on users (created_at, id);
+
+create table if not exists tokens (
+    id          text primary key,
+    user_id     text not null references users (id),
+    token_hash  bytea not null,
+    created_at  timestamptz not null default clock_timestamp(),
+    revoked_at  timestamptz
+);
+-- Every request looks its bearer token up by hash.
+create unique index if not exists tokens_token_hash_key on tokens (token_hash);
+create index if not exists tokens_user_id_idx on tokens (user_id);
+
+create table if not exists courses (
+    id          text primary key,
+    title       text not null check (length(title) between 3 and 200),
+    created_at  timestamptz not null default clock_timestamp()
+);
+create index if not exists courses_created_at_idx on courses (created_at, id);
+
+create table if not exists enrollments (
+    id          text primary key,
+    course_id   text not null references courses (id),
+    user_id     text not null references users (id),
+    role        text not null check (role in ('learner', 'instructor')),
+    status      text not null check (status in ('active', 'completed', 'dropped')),
+    created_at  timestamptz not null default clock_timestamp(),
+    updated_at  timestamptz not null default clock_timestamp(),
+    -- One enrollment per user and course; every access check looks it up by this pair.
+    constraint enrollments_course_user_key unique (course_id, user_id)
+);
+-- Course lists for a user, and GET /courses/{id}/enrollments in creation order.
+create index if not exists enrollments_user_id_idx on enrollments (user_id, course_id);
+create index if not exists enrollments_course_created_idx on enrollments (course_id, created_at, id);
+
+create table if not exists assessments (
+    id                  text primary key,
+    course_id           text not null references courses (id),
+    title               text not null check (length(title) between 3 and 200),
+    passing_score       integer not null check (passing_score between 1 and 100),
+    time_limit_minutes  integer check (time_limit_minutes >= 1),
+    max_attempts        integer check (max_attempts >= 1),
+    created_at          timestamptz not null default clock_timestamp(),
+    updated_at          timestamptz not null default clock_timestamp()
+);
+create index if not exists assessments_course_created_idx on assessments (course_id, created_at, id);
+create index if not exists assessments_created_at_idx on assessments (created_at, id);
+
+create table if not exists questions (
+    id             text primary key,
+    assessment_id  text not null references assessments (id) on delete cascade,
+    position       integer not null check (position >= 1),
+    type           text not null check (type in ('single_choice', 'multiple_choice', 'true_false', 'short_text', 'numeric')),
+    prompt         text not null check (length(prompt) between 1 and 5000),
+    points         numeric(12, 2) not null check (points > 0),
+    -- The type's authoring fields (choices with ids, correct_answer, accepted_answers, ...).
+    -- jsonb keeps numbers as exact decimals.
+    spec           jsonb not null,
+    created_at     timestamptz not null default clock_timestamp(),
+    updated_at     timestamptz not null default clock_timestamp(),
+    -- Deferred so that shifting positions in one statement cannot trip over itself.
+    constraint questions_assessment_position_key unique (assessment_id, position) deferrable initially deferred
+);
+
+create table if not exists attempts (
+    id              text primary key,
+    assessment_id   text not null references assessments (id),
+    learner_id      text not null references users (id),
+    attempt_number  integer not null check (attempt_number >= 1),
+    started_at      timestamptz not null default now(),
+    expires_at      timestamptz,
+    -- 'expired' is also derived on read from expires_at; it is stored when noticed.
+    status          text not null check (status in ('in_progress', 'submitted', 'expired')),
+    submitted_at    timestamptz,
+    -- Attempt numbers are unique per learner and assessment; with the enrollment row lock
+    -- taken by every writer they are also gap-free.
+    constraint attempts_number_key unique (assessment_id, learner_id, attempt_number),
+    constraint attempts_submitted_check check ((status = 'submitted') = (submitted_at is not null))
+);
+-- At most one attempt in progress per learner and assessment.
+create unique index if not exists attempts_one_in_progress_key
+    on attempts (assessment_id, learner_id) where status = 'in_progress';
+create index if not exists attempts_learner_idx on attempts (learner_id);
+
+create table if not exists submissions (
+    id               text primary key,
+    assessment_id    text not null references assessments (id),
+    learner_id       text not null references users (id),
+    attempt_id       text not null references attempts (id),
+    attempt_number   integer not null check (attempt_number >= 1),
+    score            numeric(5, 2) not null check (score between 0 and 100),
+    passed           boolean not null,
+    points_earned    numeric(14, 2) not null check (points_earned >= 0),
+    points_possible  numeric(14, 2) not null check (points_possible > 0 and points_earned <= points_possible),
+    -- The answers as submitted and the per-question results, frozen at scoring time:
+    -- editing a question later changes no stored result.
+    answers          jsonb not null,
+    results          jsonb not null,
+    submitted_at     timestamptz not null default now(),
+    constraint submissions_attempt_key unique (attempt_id),
+    constraint submissions_number_key unique (assessment_id, learner_id, attempt_number)
+);
+-- Lists: an assessment's submissions in order (instructors), a learner's own (learners);
+-- the unique key above serves (assessment_id, learner_id) lookups.
+create index if not exists submissions_assessment_submitted_idx on submissions (assessment_id, submitted_at, id);
+create index if not exists submissions_learner_idx on submissions (learner_id);
+
+create table if not exists idempotency_keys (
+    user_id        text not null references users (id),
+    key            text not null check (length(key) between 1 and 255),
+    request_hash   bytea not null,
+    status         integer,
+    response_body  text,
+    location       text,
+    created_at     timestamptz not null default now(),
+    primary key (user_id, key)
+);
+create index if not exists idempotency_keys_created_at_idx on idempotency_keys (created_at);

@@ -1,0 +1,149 @@
+"""Fixtures: one PostgreSQL database per test run (TEST_DATABASE_URL's server, or the
+embedded one), an app built per test, and every test starting from empty tables."""
+
+import os
+import uuid
+from dataclasses import dataclass
+
+import psycopg2
+import psycopg2.extensions
+import pytest
+import webtest
+
+from assessment_service import create_app, embedded
+from assessment_service.config import PROJECT_ROOT, Config
+from assessment_service.db import apply_schema
+
+TABLES = "idempotency_keys, submissions, attempts, questions, assessments, enrollments, courses, tokens, users"
+
+
+def _server_dsn():
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return embedded.ensure_running(os.environ.get("EMBEDDED_PGDATA") or str(PROJECT_ROOT / ".pgdata"))
+
+
+def _admin_connection(server_dsn):
+    conn = psycopg2.connect(server_dsn)
+    conn.autocommit = True
+    return conn
+
+
+@pytest.fixture(scope="session")
+def server_dsn():
+    return _server_dsn()
+
+
+@pytest.fixture(scope="session")
+def database_dsn(server_dsn):
+    """A database of this run's own, created from schema.sql and dropped at the end."""
+    name = f"assessment_test_{uuid.uuid4().hex[:12]}"
+    admin = _admin_connection(server_dsn)
+    with admin.cursor() as cur:
+        cur.execute(f'create database "{name}"')  # name is ours: hex digits only
+    dsn = psycopg2.extensions.make_dsn(server_dsn, dbname=name)
+    conn = psycopg2.connect(dsn)
+    apply_schema(conn, PROJECT_ROOT / "schema.sql")
+    conn.close()
+    yield dsn
+    with admin.cursor() as cur:
+        cur.execute(f'drop database if exists "{name}" with (force)')
+    admin.close()
+
+
+@pytest.fixture
+def db_conn(database_dsn):
+    """A direct connection to the test database, for arranging and asserting stored rows."""
+    conn = psycopg2.connect(database_dsn)
+    conn.autocommit = True
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def config(database_dsn, db_conn):
+    with db_conn.cursor() as cur:
+        cur.execute(f"truncate {TABLES}")
+    return Config(DATABASE_URL=database_dsn, TESTING=True, ACCESS_LOG=False, LOG_LEVEL="WARNING")
+
+
+@pytest.fixture
+def app(config):
+    app = create_app(config)
+    yield app
+    app.extensions["db"].close()
+
+
+@pytest.fixture
+def testapp(app):
+    return webtest.TestApp(app)
+
+
+@dataclass
+class Caller:
+    """A user and their token; `headers` authenticates a request as them."""
+
+    id: str
+    role: str
+    email: str
+    token: str
+
+    @property
+    def headers(self):
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user straight through the domain function (as the CLI does)."""
+    from assessment_service.users import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def make(role="learner", name=None, email=None):
+        number = next(counter)
+        email = email or f"{role}{number}@example.com"
+        database = app.extensions["db"]
+        conn = database.connect()
+        try:
+            body = create_user(conn, name=name or f"{role.title()} {number}", email=email, role=role)
+            conn.commit()
+        finally:
+            database.release(conn)
+        return Caller(id=body["user"]["id"], role=role, email=email, token=body["token"]["value"])
+
+    return make
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin")
+
+
+@pytest.fixture
+def instructor(make_user):
+    return make_user("instructor")
+
+
+@pytest.fixture
+def learner(make_user):
+    return make_user("learner")
+
+
+@pytest.fixture
+def course(testapp, instructor):
+    return testapp.post_json("/api/v1/courses", {"title": "Statistics 101"}, headers=instructor.headers, status=201).json
+
+
+@pytest.fixture
+def enroll(testapp, admin):
+    def enroll(course_id, user, role="learner", status="active"):
+        return testapp.post_json(
+            f"/api/v1/courses/{course_id}/enrollments",
+            {"user_id": user.id, "role": role, "status": status},
+            headers=admin.headers,
+            status=201,
+        ).json
+
+    return enroll
