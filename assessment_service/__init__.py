@@ -7,8 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, cli, db, embedded, errors, logs
 from .config import Config
-from .jsonio import DecimalJSONProvider
-from .web import IdConverter
+from .web import DecimalJSONProvider, IdConverter
 
 
 def create_app(config=None):
@@ -43,11 +42,11 @@ def create_app(config=None):
 
 
 def _register_blueprints(app):
-    from . import courses, ops, users
+    from . import assessments, attempts, courses, ops, questions, submissions, users
 
     api = Blueprint("api", __name__, url_prefix="/api/v1")
     api.before_request(auth.authenticate)
-    for resource in (users, courses):
+    for resource in (users, courses, assessments, questions, submissions, attempts):
         api.register_blueprint(resource.bp)
     api.register_blueprint(ops.docs_bp)
     app.register_blueprint(api)

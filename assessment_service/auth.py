@@ -121,3 +121,10 @@ def require_manageable(user, row, what):
     if not may_manage_course(user, enrollment_of(row)):
         raise forbidden("Only an admin or an instructor of this course may do this.")
     return row
+
+
+def visible_learner(user, row, requested=None):
+    """Whose rows the caller may list: any (None) for the course's managers, else only their own."""
+    if may_manage_course(user, enrollment_of(row)):
+        return requested
+    return user["id"]

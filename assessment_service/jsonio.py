@@ -1,10 +1,8 @@
 """JSON in and out with exact decimals: numbers with a fraction are Decimal both ways."""
 
 import datetime
-import decimal
 
 import simplejson
-from flask.json.provider import JSONProvider
 
 
 def iso_timestamp(moment):
@@ -26,17 +24,3 @@ def dumps(value, **kwargs):
 def loads(text):
     """Parse JSON text; fractions and exponents become Decimal; NaN and Infinity are refused."""
     return simplejson.loads(text, use_decimal=True, allow_nan=False)
-
-
-class DecimalJSONProvider(JSONProvider):
-    mimetype = "application/json"
-
-    def dumps(self, obj, **kwargs):
-        return dumps(obj, **kwargs)
-
-    def loads(self, s, **kwargs):
-        return loads(s)
-
-    def response(self, *args, **kwargs):
-        obj = self._prepare_response_obj(args, kwargs)
-        return self._app.response_class(dumps(obj) + "\n", mimetype="application/json; charset=utf-8")

@@ -30,6 +30,26 @@ class ExactDecimal(fields.Decimal):
         return number
 
 
+class StrictBoolean(fields.Boolean):
+    """true or false only (not 1, not "yes")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("Not a valid boolean.")
+        return value
+
+
+class StrictInteger(fields.Integer):
+    """A JSON integer (not 1.0, not "1", not true), within PostgreSQL's integer."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError("Not a valid integer.")
+        if not -(2**31) <= value < 2**31:
+            raise ValidationError("Integer out of range.")
+        return value
+
+
 class PublicId(fields.String):
     """One of our ids (`prefix_alphanumeric`)."""
 

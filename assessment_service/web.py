@@ -7,13 +7,28 @@ from urllib.parse import urlencode
 
 import simplejson
 from flask import jsonify, request
+from flask.json.provider import JSONProvider
 from marshmallow import EXCLUDE, RAISE, ValidationError
 from werkzeug.routing import BaseConverter
 
 from .errors import ApiError, invalid_parameter, validation_failed
-from .jsonio import loads
+from .jsonio import dumps, loads
 
 ID_PATTERN = r"[a-z]{2,6}_[A-Za-z0-9]{1,40}"
+
+
+class DecimalJSONProvider(JSONProvider):
+    mimetype = "application/json"
+
+    def dumps(self, obj, **kwargs):
+        return dumps(obj, **kwargs)
+
+    def loads(self, s, **kwargs):
+        return loads(s)
+
+    def response(self, *args, **kwargs):
+        obj = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(dumps(obj) + "\n", mimetype="application/json; charset=utf-8")
 
 
 def new_id(prefix):

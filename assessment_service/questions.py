@@ -1,0 +1,149 @@
+"""Questions of an assessment (contract section 4)."""
+
+from decimal import Decimal
+
+from flask import Blueprint, jsonify
+from marshmallow import Schema, fields, validate
+
+from . import db
+from .auth import current_user, enrollment_of, may_see_answer_keys, require_manageable, require_readable
+from .errors import not_found, validation_failed
+from .question_specs import AUTHORING_FIELDS, MAX_KEY_NUMBER, QuestionSchema, build_spec, question_json
+from .schemas import ExactDecimal, PublicId, StrictBoolean, StrictInteger
+from .scoring import QUESTION_TYPES
+from .sql import assessments as assessments_sql
+from .web import created, documented, new_id, parse_body
+
+bp = Blueprint("questions", __name__)
+
+class ChoiceInSchema(Schema):
+    id = PublicId("ch", metadata={"description": "Keep an existing choice's id when editing."})
+    text = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    correct = StrictBoolean(required=True)
+
+
+class QuestionPatchSchema(Schema):
+    type = fields.String(validate=validate.OneOf(QUESTION_TYPES))
+    prompt = fields.String(validate=validate.Length(min=1, max=5000))
+    points = ExactDecimal(max_abs=Decimal("100000"), max_places=2, validate=validate.Range(min=0, min_inclusive=False))
+    position = StrictInteger(validate=validate.Range(min=1))
+    choices = fields.List(fields.Nested(ChoiceInSchema), validate=validate.Length(min=2, max=26))
+    correct_answer = fields.Raw(metadata={"description": "boolean (true_false) or number (numeric)"})
+    accepted_answers = fields.List(fields.String(validate=validate.Length(min=1, max=1000)), validate=validate.Length(min=1, max=50))
+    case_sensitive = StrictBoolean()
+    tolerance = ExactDecimal(max_abs=MAX_KEY_NUMBER, max_places=10, validate=validate.Range(min=0))
+
+
+class NewQuestionSchema(QuestionPatchSchema):
+    type = fields.String(required=True, validate=validate.OneOf(QUESTION_TYPES))
+    prompt = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class QuestionListSchema(Schema):
+    data = fields.List(fields.Nested(QuestionSchema), required=True)
+
+
+new_question_schema = NewQuestionSchema()
+question_patch_schema = QuestionPatchSchema()
+
+
+def _load_assessment(conn, user, assessment_id, *, manage):
+    row = assessments_sql.assessment_with_enrollment(conn, assessment_id=assessment_id, user_id=user["id"], lock=manage)
+    return (require_manageable if manage else require_readable)(user, row, "assessment")
+
+
+def _check_position(position, highest):
+    if position is not None and position > highest:
+        raise validation_failed({"position": [f"Must be between 1 and {highest}."]})
+
+
+@bp.post("/assessments/<id:assessment_id>/questions")
+@documented("Add a question (admin or course instructor)", body=NewQuestionSchema, response=QuestionSchema, status=201)
+def post_question(assessment_id):
+    user = current_user()
+    conn = db.connection()
+    _load_assessment(conn, user, assessment_id, manage=True)
+    body = parse_body(new_question_schema)
+    spec = build_spec(body["type"], body)
+    count, _ = assessments_sql.question_totals(conn, assessment_id)
+    _check_position(body.get("position"), count + 1)
+    row = assessments_sql.insert_question(
+        conn,
+        question_id=new_id("qst"),
+        assessment_id=assessment_id,
+        position=body.get("position"),
+        kind=body["type"],
+        prompt=body["prompt"],
+        points=body.get("points", Decimal(1)),
+        spec=spec,
+    )
+    assessments_sql.touch_assessment(conn, assessment_id)
+    return created(question_json(row, with_key=True), f"/api/v1/assessments/{assessment_id}/questions/{row['id']}")
+
+
+@bp.get("/assessments/<id:assessment_id>/questions")
+@documented("List an assessment's questions in order", response=QuestionListSchema)
+def get_questions(assessment_id):
+    user = current_user()
+    conn = db.connection()
+    row = _load_assessment(conn, user, assessment_id, manage=False)
+    with_key = may_see_answer_keys(user, enrollment_of(row))
+    questions = assessments_sql.questions_of(conn, assessment_id)
+    return jsonify({"data": [question_json(question, with_key) for question in questions]})
+
+
+@bp.get("/assessments/<id:assessment_id>/questions/<id:question_id>")
+@documented("Get one question", response=QuestionSchema)
+def get_question(assessment_id, question_id):
+    user = current_user()
+    conn = db.connection()
+    row = _load_assessment(conn, user, assessment_id, manage=False)
+    question = assessments_sql.get_question(conn, assessment_id=assessment_id, question_id=question_id)
+    if question is None:
+        raise not_found("question")
+    return jsonify(question_json(question, may_see_answer_keys(user, enrollment_of(row))))
+
+
+@bp.patch("/assessments/<id:assessment_id>/questions/<id:question_id>")
+@documented("Edit a question (admin or course instructor); stored results do not change", body=QuestionPatchSchema, response=QuestionSchema)
+def patch_question(assessment_id, question_id):
+    user = current_user()
+    conn = db.connection()
+    _load_assessment(conn, user, assessment_id, manage=True)
+    question = assessments_sql.get_question(conn, assessment_id=assessment_id, question_id=question_id)
+    if question is None:
+        raise not_found("question")
+    changes = parse_body(question_patch_schema)
+    kind = changes.get("type", question["type"])
+    # Start from the current authoring fields (dropped when the type changes), then apply the edit.
+    merged = dict(question["spec"]) if kind == question["type"] else {}
+    merged.update({field: changes[field] for field in AUTHORING_FIELDS if field in changes})
+    existing_choice_ids = [choice["id"] for choice in question["spec"].get("choices", [])]
+    spec = build_spec(kind, merged, existing_choice_ids)
+    count, _ = assessments_sql.question_totals(conn, assessment_id)
+    _check_position(changes.get("position"), count)
+    row = assessments_sql.update_question(
+        conn,
+        question_id=question_id,
+        assessment_id=assessment_id,
+        old_position=question["position"],
+        position=changes.get("position", question["position"]),
+        kind=kind,
+        prompt=changes.get("prompt", question["prompt"]),
+        points=changes.get("points", question["points"]),
+        spec=spec,
+    )
+    assessments_sql.touch_assessment(conn, assessment_id)
+    return jsonify(question_json(row, with_key=True))
+
+
+@bp.delete("/assessments/<id:assessment_id>/questions/<id:question_id>")
+@documented("Remove a question (admin or course instructor); stored results do not change", status=204)
+def delete_question(assessment_id, question_id):
+    user = current_user()
+    conn = db.connection()
+    _load_assessment(conn, user, assessment_id, manage=True)
+    if not assessments_sql.delete_question(conn, assessment_id=assessment_id, question_id=question_id):
+        raise not_found("question")
+    assessments_sql.touch_assessment(conn, assessment_id)
+    return "", 204

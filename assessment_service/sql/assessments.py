@@ -1,0 +1,285 @@
+"""SQL for assessments and their questions."""
+
+from psycopg2.extras import Json
+
+from ..jsonio import dumps
+from . import execute, fetch_all, fetch_one, fetch_value, page_and_total
+
+ASSESSMENT_COLUMNS = """a.id, a.course_id, a.title, a.passing_score, a.time_limit_minutes,
+               a.max_attempts, a.created_at, a.updated_at"""
+
+QUESTION_COLUMNS = "id, assessment_id, position, type, prompt, points, spec, created_at, updated_at"
+
+
+def insert_assessment(conn, *, assessment_id, course_id, title, passing_score, time_limit_minutes, max_attempts):
+    return fetch_one(
+        conn,
+        """
+        insert into assessments as a (id, course_id, title, passing_score, time_limit_minutes, max_attempts)
+        values (%(id)s, %(course_id)s, %(title)s, %(passing_score)s, %(time_limit_minutes)s, %(max_attempts)s)
+        returning a.id, a.course_id, a.title, a.passing_score, a.time_limit_minutes,
+                  a.max_attempts, a.created_at, a.updated_at
+        """,
+        {
+            "id": assessment_id,
+            "course_id": course_id,
+            "title": title,
+            "passing_score": passing_score,
+            "time_limit_minutes": time_limit_minutes,
+            "max_attempts": max_attempts,
+        },
+    )
+
+
+def assessment_with_enrollment(conn, *, assessment_id, user_id, lock=False):
+    """The assessment and the caller's enrollment in its course (enrollment_* null when none).
+
+    lock=True takes the assessment row for no-key update: question edits and deletes
+    serialise on it, while submissions (which only reference it) are not blocked.
+    """
+    query = f"""
+        select {ASSESSMENT_COLUMNS},
+               e.role as enrollment_role,
+               e.status as enrollment_status
+        from assessments a
+        left join enrollments e on e.course_id = a.course_id and e.user_id = %(user_id)s
+        where a.id = %(id)s
+        """
+    if lock:
+        query += " for no key update of a"
+    return fetch_one(conn, query, {"id": assessment_id, "user_id": user_id})
+
+
+def question_totals(conn, assessment_id):
+    """(question_count, points_possible) of one assessment."""
+    row = fetch_one(
+        conn,
+        """
+        select count(*) as question_count,
+               coalesce(sum(points), 0.00) as points_possible
+        from questions
+        where assessment_id = %(id)s
+        """,
+        {"id": assessment_id},
+    )
+    return row["question_count"], row["points_possible"]
+
+
+def list_assessments(conn, *, visible_to, course_id, limit, offset):
+    """A page of assessments with their question totals; visible_to=None for admins."""
+    params = {"user_id": visible_to, "course_id": course_id, "limit": limit, "offset": offset}
+    # Readable courses: the rule of auth.may_read_course, as SQL.
+    visibility = (
+        "true"
+        if visible_to is None
+        else """exists (
+                select 1 from enrollments e
+                where e.course_id = a.course_id
+                  and e.user_id = %(user_id)s
+                  and (e.role = 'learner' or e.status = 'active'))"""
+    )
+    where = f"""
+        where (%(course_id)s::text is null or a.course_id = %(course_id)s)
+          and {visibility}
+    """
+    rows = fetch_all(
+        conn,
+        f"""
+        select {ASSESSMENT_COLUMNS},
+               totals.question_count,
+               totals.points_possible,
+               count(*) over () as total_count
+        from assessments a
+        cross join lateral (
+            select count(*) as question_count, coalesce(sum(q.points), 0.00) as points_possible
+            from questions q
+            where q.assessment_id = a.id
+        ) as totals
+        {where}
+        order by a.created_at, a.id
+        limit %(limit)s offset %(offset)s
+        """,
+        params,
+    )
+    rows, total = page_and_total(rows)
+    if total is None:
+        total = fetch_value(conn, f"select count(*) from assessments a {where}", params)
+    return rows, total
+
+
+def update_assessment(conn, *, assessment_id, changes):
+    """Apply the given subset of (title, passing_score, time_limit_minutes, max_attempts)."""
+    params = {"id": assessment_id}
+    for field in ("title", "passing_score", "time_limit_minutes", "max_attempts"):
+        params[f"set_{field}"] = field in changes
+        params[field] = changes.get(field)
+    return fetch_one(
+        conn,
+        """
+        update assessments as a
+        set title              = case when %(set_title)s then %(title)s else title end,
+            passing_score      = case when %(set_passing_score)s then %(passing_score)s else passing_score end,
+            time_limit_minutes = case when %(set_time_limit_minutes)s then %(time_limit_minutes)s else time_limit_minutes end,
+            max_attempts       = case when %(set_max_attempts)s then %(max_attempts)s else max_attempts end,
+            updated_at         = clock_timestamp()
+        where id = %(id)s
+        returning a.id, a.course_id, a.title, a.passing_score, a.time_limit_minutes,
+                  a.max_attempts, a.created_at, a.updated_at
+        """,
+        params,
+    )
+
+
+def touch_assessment(conn, assessment_id):
+    execute(conn, "update assessments set updated_at = clock_timestamp() where id = %(id)s", {"id": assessment_id})
+
+
+def delete_assessment_unless_submitted(conn, assessment_id):
+    """Delete the assessment with its questions and unsubmitted attempts; False when it has submissions."""
+    # The row lock makes the check and the delete one step against concurrent submissions,
+    # whose insert must key-share-lock this row.
+    fetch_value(conn, "select id from assessments where id = %(id)s for update", {"id": assessment_id})
+    if fetch_value(conn, "select exists (select 1 from submissions where assessment_id = %(id)s)", {"id": assessment_id}):
+        return False
+    execute(conn, "delete from attempts where assessment_id = %(id)s", {"id": assessment_id})
+    execute(conn, "delete from assessments where id = %(id)s", {"id": assessment_id})
+    return True
+
+
+# ---------------------------------------------------------------- questions
+
+
+def questions_of(conn, assessment_id):
+    """The assessment's questions in position order (served by questions_assessment_position_key)."""
+    return fetch_all(
+        conn,
+        f"""
+        select {QUESTION_COLUMNS}
+        from questions
+        where assessment_id = %(id)s
+        order by position
+        """,
+        {"id": assessment_id},
+    )
+
+
+def get_question(conn, *, assessment_id, question_id):
+    return fetch_one(
+        conn,
+        f"""
+        select {QUESTION_COLUMNS}
+        from questions
+        where id = %(id)s
+          and assessment_id = %(assessment_id)s
+        """,
+        {"id": question_id, "assessment_id": assessment_id},
+    )
+
+
+def insert_question(conn, *, question_id, assessment_id, position, kind, prompt, points, spec):
+    """Insert at `position` (1-based; None appends), shifting later questions down."""
+    params = {
+        "id": question_id,
+        "assessment_id": assessment_id,
+        "position": position,
+        "type": kind,
+        "prompt": prompt,
+        "points": points,
+        "spec": Json(spec, dumps=dumps),
+    }
+    if position is not None:
+        execute(
+            conn,
+            """
+            update questions
+            set position = position + 1
+            where assessment_id = %(assessment_id)s
+              and position >= %(position)s
+            """,
+            params,
+        )
+    return fetch_one(
+        conn,
+        f"""
+        insert into questions (id, assessment_id, position, type, prompt, points, spec)
+        values (
+            %(id)s,
+            %(assessment_id)s,
+            coalesce(%(position)s, (select coalesce(max(position), 0) + 1 from questions where assessment_id = %(assessment_id)s)),
+            %(type)s,
+            %(prompt)s,
+            %(points)s,
+            %(spec)s
+        )
+        returning {QUESTION_COLUMNS}
+        """,
+        params,
+    )
+
+
+def update_question(conn, *, question_id, assessment_id, old_position, position, kind, prompt, points, spec):
+    """Rewrite a question; moving it shifts the questions between its old and new place."""
+    params = {
+        "id": question_id,
+        "assessment_id": assessment_id,
+        "old": old_position,
+        "new": position,
+        "type": kind,
+        "prompt": prompt,
+        "points": points,
+        "spec": Json(spec, dumps=dumps),
+    }
+    if position != old_position:
+        execute(
+            conn,
+            """
+            update questions
+            set position = case when %(new)s < %(old)s then position + 1 else position - 1 end
+            where assessment_id = %(assessment_id)s
+              and id <> %(id)s
+              and position between least(%(old)s, %(new)s) and greatest(%(old)s, %(new)s)
+            """,
+            params,
+        )
+    return fetch_one(
+        conn,
+        f"""
+        update questions
+        set position = %(new)s,
+            type = %(type)s,
+            prompt = %(prompt)s,
+            points = %(points)s,
+            spec = %(spec)s,
+            updated_at = clock_timestamp()
+        where id = %(id)s
+        returning {QUESTION_COLUMNS}
+        """,
+        params,
+    )
+
+
+def delete_question(conn, *, assessment_id, question_id):
+    """Delete and close the gap in positions; False when there was no such question."""
+    position = fetch_value(
+        conn,
+        """
+        delete from questions
+        where id = %(id)s
+          and assessment_id = %(assessment_id)s
+        returning position
+        """,
+        {"id": question_id, "assessment_id": assessment_id},
+    )
+    if position is None:
+        return False
+    execute(
+        conn,
+        """
+        update questions
+        set position = position - 1
+        where assessment_id = %(assessment_id)s
+          and position > %(position)s
+        """,
+        {"assessment_id": assessment_id, "position": position},
+    )
+    return True

@@ -1,0 +1,219 @@
+"""SQL for attempts and submissions: the retake ledger.
+
+An attempt row is the unit that counts toward max_attempts; a submission closes one.
+Callers hold the learner's enrollment row lock (courses.lock_learner_enrollment) before
+counting or numbering attempts, which is what keeps numbers unique and gap-free.
+"""
+
+from psycopg2.extras import Json
+
+from ..jsonio import dumps
+from . import execute, fetch_all, fetch_one, fetch_value, page_and_total
+
+# Status as a reader sees it: an attempt past its deadline (plus grace) is expired even
+# before anything has written that down.
+ATTEMPT_COLUMNS = """id, assessment_id, learner_id, attempt_number, started_at, expires_at, submitted_at,
+               case when status = 'in_progress'
+                         and expires_at is not null
+                         and now() > expires_at + make_interval(secs => %(grace)s)
+                    then 'expired' else status end as status"""
+
+SUBMISSION_COLUMNS = """s.id, s.assessment_id, s.learner_id, s.attempt_id, s.attempt_number, s.score, s.passed,
+               s.points_earned, s.points_possible, s.results, s.submitted_at"""
+
+
+def attempt_ledger(conn, *, assessment_id, learner_id, grace):
+    """(attempts_used, the attempt in progress or None) of a learner on an assessment.
+
+    Served by attempts_number_key and attempts_one_in_progress_key.
+    """
+    row = fetch_one(
+        conn,
+        f"""
+        select used.attempts_used, current.*
+        from (
+            select count(*) as attempts_used
+            from attempts
+            where assessment_id = %(assessment_id)s
+              and learner_id = %(learner_id)s
+        ) as used
+        left join lateral (
+            select {ATTEMPT_COLUMNS}
+            from attempts
+            where assessment_id = %(assessment_id)s
+              and learner_id = %(learner_id)s
+              and status = 'in_progress'
+        ) as current on true
+        """,
+        {"assessment_id": assessment_id, "learner_id": learner_id, "grace": grace},
+    )
+    attempts_used = row.pop("attempts_used")
+    return attempts_used, (row if row["id"] is not None else None)
+
+
+def get_attempt(conn, *, assessment_id, attempt_id, grace, for_update=False):
+    query = f"""
+        select {ATTEMPT_COLUMNS}
+        from attempts
+        where id = %(id)s
+          and assessment_id = %(assessment_id)s
+        """
+    if for_update:
+        query += " for update"
+    return fetch_one(conn, query, {"id": attempt_id, "assessment_id": assessment_id, "grace": grace})
+
+
+def start_attempt(conn, *, attempt_id, assessment_id, learner_id, attempt_number, time_limit_minutes, grace):
+    return fetch_one(
+        conn,
+        f"""
+        insert into attempts (id, assessment_id, learner_id, attempt_number, status, expires_at)
+        values (
+            %(id)s, %(assessment_id)s, %(learner_id)s, %(attempt_number)s, 'in_progress',
+            now() + make_interval(mins => %(time_limit_minutes)s)
+        )
+        returning {ATTEMPT_COLUMNS}
+        """,
+        {
+            "id": attempt_id,
+            "assessment_id": assessment_id,
+            "learner_id": learner_id,
+            "attempt_number": attempt_number,
+            "time_limit_minutes": time_limit_minutes,
+            "grace": grace,
+        },
+    )
+
+
+def mark_expired(conn, attempt_id):
+    execute(conn, "update attempts set status = 'expired' where id = %(id)s and status = 'in_progress'", {"id": attempt_id})
+
+
+def _submission_params(submission_id, assessment_id, learner_id, scored, answers):
+    return {
+        "submission_id": submission_id,
+        "assessment_id": assessment_id,
+        "learner_id": learner_id,
+        "score": scored["score"],
+        "passed": scored["passed"],
+        "points_earned": scored["points_earned"],
+        "points_possible": scored["points_possible"],
+        "answers": Json(answers, dumps=dumps),
+        "results": Json(scored["results"], dumps=dumps),
+    }
+
+
+_INSERT_SUBMISSION = """
+        insert into submissions as s (
+            id, assessment_id, learner_id, attempt_id, attempt_number,
+            score, passed, points_earned, points_possible, answers, results
+        )
+        select %(submission_id)s, %(assessment_id)s, %(learner_id)s, attempt.id, attempt.attempt_number,
+               %(score)s, %(passed)s, %(points_earned)s, %(points_possible)s, %(answers)s, %(results)s
+        from attempt
+        returning """ + SUBMISSION_COLUMNS
+
+
+def insert_submission_with_new_attempt(conn, *, attempt_id, attempt_number, submission_id, assessment_id, learner_id, scored, answers):
+    """One statement: a new attempt, submitted at once, and its submission."""
+    params = _submission_params(submission_id, assessment_id, learner_id, scored, answers)
+    params.update({"attempt_id": attempt_id, "attempt_number": attempt_number})
+    return fetch_one(
+        conn,
+        """
+        with attempt as (
+            insert into attempts (id, assessment_id, learner_id, attempt_number, status, submitted_at)
+            values (%(attempt_id)s, %(assessment_id)s, %(learner_id)s, %(attempt_number)s, 'submitted', now())
+            returning id, attempt_number
+        )"""
+        + _INSERT_SUBMISSION,
+        params,
+    )
+
+
+def insert_submission_closing_attempt(conn, *, attempt_id, submission_id, assessment_id, learner_id, scored, answers):
+    """One statement: close the attempt in progress and store its submission."""
+    params = _submission_params(submission_id, assessment_id, learner_id, scored, answers)
+    params["attempt_id"] = attempt_id
+    return fetch_one(
+        conn,
+        """
+        with attempt as (
+            update attempts
+            set status = 'submitted',
+                submitted_at = now()
+            where id = %(attempt_id)s
+              and status = 'in_progress'
+            returning id, attempt_number
+        )"""
+        + _INSERT_SUBMISSION,
+        params,
+    )
+
+
+def get_submission(conn, *, assessment_id, submission_id):
+    return fetch_one(
+        conn,
+        f"""
+        select {SUBMISSION_COLUMNS}
+        from submissions s
+        where s.id = %(id)s
+          and s.assessment_id = %(assessment_id)s
+        """,
+        {"id": submission_id, "assessment_id": assessment_id},
+    )
+
+
+def _list(conn, *, table_sql, columns, order, assessment_id, learner_id, limit, offset, extra=None):
+    params = {"assessment_id": assessment_id, "learner_id": learner_id, "limit": limit, "offset": offset, **(extra or {})}
+    where = """
+        where assessment_id = %(assessment_id)s
+          and (%(learner_id)s::text is null or learner_id = %(learner_id)s)
+    """
+    rows = fetch_all(
+        conn,
+        f"""
+        select {columns},
+               count(*) over () as total_count
+        from {table_sql}
+        {where}
+        order by {order}
+        limit %(limit)s offset %(offset)s
+        """,
+        params,
+    )
+    rows, total = page_and_total(rows)
+    if total is None:
+        total = fetch_value(conn, f"select count(*) from {table_sql} {where}", params)
+    return rows, total
+
+
+def list_submissions(conn, *, assessment_id, learner_id, limit, offset):
+    """A page of an assessment's submissions, optionally one learner's.
+
+    Served by submissions_assessment_submitted_idx, or submissions_number_key for one learner.
+    """
+    return _list(
+        conn,
+        table_sql="submissions s",
+        columns=SUBMISSION_COLUMNS,
+        order="s.submitted_at, s.id",
+        assessment_id=assessment_id,
+        learner_id=learner_id,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def list_attempts(conn, *, assessment_id, learner_id, limit, offset, grace):
+    return _list(
+        conn,
+        table_sql="attempts",
+        columns=ATTEMPT_COLUMNS,
+        order="started_at, id",
+        assessment_id=assessment_id,
+        learner_id=learner_id,
+        limit=limit,
+        offset=offset,
+        extra={"grace": grace},
+    )

@@ -1,0 +1,130 @@
+"""Submissions: scored the moment they arrive (contract sections 5 and 6)."""
+
+from flask import Blueprint, current_app, jsonify
+from marshmallow import Schema, fields, validate
+
+from . import db
+from .auth import current_user, require_readable, visible_learner
+from .errors import not_found
+from .schemas import PageQuery, PublicId, Timestamp, page_of
+from .sql import assessments as assessments_sql
+from .sql import attempts as attempts_sql
+from .submitting import submit_answers
+from .web import created, documented, page_window, paginated, parse_body, parse_query
+
+bp = Blueprint("submissions", __name__)
+
+
+class AnswerSchema(Schema):
+    question_id = PublicId("qst", required=True)
+    answer = fields.Raw(
+        required=True,
+        allow_none=True,
+        metadata={"description": "choice id, array of choice ids, boolean, string or number by question type; null = unanswered"},
+    )
+
+
+class NewSubmissionSchema(Schema):
+    answers = fields.List(fields.Nested(AnswerSchema), required=True, validate=validate.Length(max=1000))
+    attempt_id = PublicId("att", load_default=None, metadata={"description": "Required for timed assessments."})
+
+
+class SubmissionQuery(PageQuery):
+    learner_id = PublicId("usr", load_default=None)
+
+
+class ResultSchema(Schema):
+    question_id = fields.String(required=True)
+    answered = fields.Boolean(required=True)
+    correct = fields.Boolean(required=True)
+    points_earned = fields.Decimal(required=True)
+    points_possible = fields.Decimal(required=True)
+    answer = fields.Raw(required=True, allow_none=True)
+
+
+class SubmissionSchema(Schema):
+    id = fields.String(required=True)
+    assessment_id = fields.String(required=True)
+    learner_id = fields.String(required=True)
+    attempt_id = fields.String(required=True)
+    attempt_number = fields.Integer(required=True)
+    score = fields.Decimal(required=True)
+    passed = fields.Boolean(required=True)
+    points_earned = fields.Decimal(required=True)
+    points_possible = fields.Decimal(required=True)
+    submitted_at = Timestamp(required=True)
+    results = fields.List(fields.Nested(ResultSchema), required=True)
+
+
+new_submission_schema = NewSubmissionSchema()
+submission_query_schema = SubmissionQuery()
+
+
+RESULT_KEYS = ("question_id", "answered", "correct", "points_earned", "points_possible", "answer")
+
+
+def submission_json(row):
+    return {
+        "id": row["id"],
+        "assessment_id": row["assessment_id"],
+        "learner_id": row["learner_id"],
+        "attempt_id": row["attempt_id"],
+        "attempt_number": row["attempt_number"],
+        "score": row["score"],
+        "passed": row["passed"],
+        "points_earned": row["points_earned"],
+        "points_possible": row["points_possible"],
+        "submitted_at": row["submitted_at"],
+        # jsonb does not keep key order; show each result in the documented order.
+        "results": [{key: result[key] for key in RESULT_KEYS} for result in row["results"]],
+    }
+
+
+@bp.post("/assessments/<id:assessment_id>/submissions")
+@documented("Submit answers; scored immediately (learner with an active enrollment)", body=NewSubmissionSchema, response=SubmissionSchema, status=201)
+def post_submission(assessment_id):
+    user = current_user()
+    conn = db.connection()
+    assessment = assessments_sql.assessment_with_enrollment(conn, assessment_id=assessment_id, user_id=user["id"])
+    if assessment is None:
+        raise not_found("assessment")
+    body = parse_body(new_submission_schema)
+    row = submit_answers(
+        conn,
+        learner=user,
+        assessment=assessment,
+        answers=body["answers"],
+        attempt_id=body["attempt_id"],
+        grace=current_app.config["ATTEMPT_GRACE_SECONDS"],
+    )
+    return created(submission_json(row), f"/api/v1/assessments/{assessment_id}/submissions/{row['id']}")
+
+
+@bp.get("/assessments/<id:assessment_id>/submissions/<id:submission_id>")
+@documented("Get a submission (learners: their own only)", response=SubmissionSchema)
+def get_submission(assessment_id, submission_id):
+    user = current_user()
+    conn = db.connection()
+    row = assessments_sql.assessment_with_enrollment(conn, assessment_id=assessment_id, user_id=user["id"])
+    require_readable(user, row, "assessment")
+    submission = attempts_sql.get_submission(conn, assessment_id=assessment_id, submission_id=submission_id)
+    if submission is None or visible_learner(user, row) not in (None, submission["learner_id"]):
+        raise not_found("submission")
+    return jsonify(submission_json(submission))
+
+
+@bp.get("/assessments/<id:assessment_id>/submissions")
+@documented("List submissions (learners: their own only)", query=SubmissionQuery, response=page_of(SubmissionSchema), paginated_list=True)
+def get_submissions(assessment_id):
+    user = current_user()
+    conn = db.connection()
+    row = assessments_sql.assessment_with_enrollment(conn, assessment_id=assessment_id, user_id=user["id"])
+    require_readable(user, row, "assessment")
+    query = parse_query(submission_query_schema)
+    learner_id = visible_learner(user, row, query["learner_id"])
+    if query["learner_id"] not in (None, learner_id):
+        rows, total = [], 0  # a learner asking for someone else's: there are none they may see
+    else:
+        limit, offset = page_window(query)
+        rows, total = attempts_sql.list_submissions(conn, assessment_id=assessment_id, learner_id=learner_id, limit=limit, offset=offset)
+    return paginated([submission_json(r) for r in rows], total, query)
