@@ -147,3 +147,17 @@ def enroll(testapp, admin):
         ).json
 
     return enroll
+
+
+@pytest.fixture(scope="session")
+def live_server(database_dsn):
+    """A real gunicorn (4 sync workers, the project's gunicorn.conf.py) on the test database.
+
+    Session-scoped: tests arrange their rows through fixtures as usual (tables are
+    truncated per test, the server keeps only its pool).
+    """
+    from support import Gunicorn
+
+    server = Gunicorn(database_dsn, workers=4)
+    yield server
+    server.stop()

@@ -1,0 +1,100 @@
+"""Helpers for tests that talk to a real gunicorn over HTTP (not the WSGI test client)."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+from assessment_service.config import PROJECT_ROOT
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http(method, url, body=None, headers=None, timeout=30):
+    """(status, parsed JSON body or None, headers) of one request; never raises on 4xx/5xx."""
+    data = None
+    headers = dict(headers or {})
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers.setdefault("Content-Type", "application/json")
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            raw = response.read()
+            return response.status, (json.loads(raw) if raw else None), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        return error.code, (json.loads(raw) if raw else None), dict(error.headers)
+
+
+def concurrently(calls, workers=None):
+    """Run the zero-argument callables at once (each in its own thread); their results in order."""
+    with ThreadPoolExecutor(max_workers=workers or len(calls)) as pool:
+        futures = [pool.submit(call) for call in calls]
+        return [future.result() for future in futures]
+
+
+def wait_until_ready(base_url, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            status, _, _ = http("GET", f"{base_url}/readyz", timeout=2)
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{base_url} did not become ready")
+
+
+class Gunicorn:
+    """A real gunicorn serving app:app with the project's gunicorn.conf.py, on a free port."""
+
+    def __init__(self, database_url, workers=4, extra_env=None, extra_args=()):
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", "ACCESS_LOG": "false", **(extra_env or {})}
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "gunicorn",
+                "--config", str(PROJECT_ROOT / "gunicorn.conf.py"),
+                "--bind", f"127.0.0.1:{self.port}",
+                "--workers", str(workers),
+                *extra_args,
+                "app:app",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            wait_until_ready(self.base_url)
+        except RuntimeError:
+            self.stop()
+            raise
+
+    def worker_pids(self):
+        import psutil
+
+        return [child.pid for child in psutil.Process(self.process.pid).children()]
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
