@@ -5,7 +5,7 @@ import logging
 from flask import Blueprint, Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, cli, db, embedded, errors, logs
+from . import auth, cli, db, embedded, errors, idempotency, logs
 from .config import Config
 from .web import DecimalJSONProvider, IdConverter
 
@@ -46,6 +46,7 @@ def _register_blueprints(app):
 
     api = Blueprint("api", __name__, url_prefix="/api/v1")
     api.before_request(auth.authenticate)
+    idempotency.init_app(api)
     for resource in (users, courses, assessments, questions, submissions, attempts):
         api.register_blueprint(resource.bp)
     api.register_blueprint(ops.docs_bp)
