@@ -1,0 +1,51 @@
+"""The README's curl walk-through, run verbatim (bar the port) against a real gunicorn."""
+
+import json
+import re
+import subprocess
+
+from assessment_service.config import PROJECT_ROOT
+
+README = PROJECT_ROOT / "README.md"
+
+
+def walkthrough_script():
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## First steps with curl") : text.index("## Configuration")]
+    return "\n".join(re.findall(r"```bash\n(.*?)```", section, flags=re.S))
+
+
+def test_readme_walkthrough_works_as_written(live_server, database_dsn, db_conn, config):
+    script = walkthrough_script()
+    assert "BASE=http://127.0.0.1:8000/api/v1" in script
+    script = script.replace("http://127.0.0.1:8000", live_server.base_url)
+    run = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=PROJECT_ROOT,
+        env={"PATH": "/usr/bin:/bin:/usr/local/bin", "DATABASE_URL": database_dsn, "HOME": "/tmp"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+
+    first_submission = json.loads(next(line for line in lines if line.startswith('{"id": "sub_')))
+    assert first_submission["score"] == 100 and first_submission["passed"] is True
+    assert first_submission["attempt_number"] == 1
+    refusal = json.loads(next(line for line in lines if "attempt_limit_reached" in line))
+    assert refusal["error"]["details"] == {"max_attempts": 2, "attempts_used": 2}
+    attempt = json.loads(next(line for line in lines if line.startswith('{"id": "att_')))
+    assert attempt["status"] == "in_progress" and attempt["expires_at"] is not None
+    course_ids = [line for line in lines if line.startswith("crs_")]
+    assert len(course_ids) == 2 and course_ids[0] == course_ids[1]
+
+    with db_conn.cursor() as cur:
+        cur.execute("select count(*) from courses where title = 'Statistics 102'")
+        assert cur.fetchone()[0] == 1
+        cur.execute("select count(*), max(attempt_number) from submissions s join assessments a on a.id = s.assessment_id where a.title = 'Week 1 quiz'")
+        assert cur.fetchone() == (2, 2)
+        cur.execute("select max_attempts from assessments where title = 'Week 1 quiz'")
+        assert cur.fetchone()[0] == 3
+        cur.execute("select count(*) from submissions s join assessments a on a.id = s.assessment_id where a.title = 'Pop quiz'")
+        assert cur.fetchone()[0] == 1
