@@ -49,6 +49,10 @@ class Database:
                         self.dsn,
                         connect_timeout=self.connect_timeout,
                     )
+                    # psycopg2 closes a returned connection once `minconn` are idle, so with
+                    # pool_min=0 every request would open a new one. Keep up to pool_max idle
+                    # (minconn only counts at construction, which opened pool_min eagerly).
+                    self._pool.minconn = self.pool_max
                     self._pool_pid = os.getpid()
         return self._pool
 
