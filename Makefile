@@ -7,6 +7,7 @@ HOST        ?= 127.0.0.1
 PORT        ?= 8000
 FLASK       := $(BIN)/flask --app app
 PYTEST_ARGS ?=
+BENCH_ARGS  ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-test run init-db test bench lint clean stop-db
@@ -44,8 +45,8 @@ run: init-db ## Serve on $(HOST):$(PORT) with gunicorn
 test: install-test ## Run the whole suite (TEST_DATABASE_URL, or the embedded PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: install-test ## Measure throughput and latency (see bench/README)
-	$(BIN)/python -m bench.run
+bench: install-test ## Measure throughput and latency; BENCH_ARGS=--scale adds 1M submissions (see bench/README.md)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: install-test ## Static checks
 	$(BIN)/python -m compileall -q assessment_service tests

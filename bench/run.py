@@ -1,0 +1,283 @@
+"""`make bench` (python -m bench.run): the service under its production gunicorn config,
+loaded by wrk, next to a bare Flask endpoint served the same way. See bench/README.md."""
+
+import argparse
+import contextlib
+import datetime
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import psycopg2
+import psycopg2.extensions
+
+from assessment_service.config import PROJECT_ROOT
+from assessment_service.db import apply_schema
+
+from . import explain, wrk
+from . import seed as seeding
+from .wrk import BENCH_DIR
+
+RESULTS_DIR = BENCH_DIR / "results"
+LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def server_dsn():
+    """Where the bench database is created: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else local."""
+    return os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") or LOCAL_SERVER
+
+
+@contextlib.contextmanager
+def bench_database(server):
+    """A database of the bench's own on `server`, with schema.sql applied; dropped afterwards."""
+    name = f"assessment_bench_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(server)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'create database "{name}"')  # name is ours: hex digits only
+    dsn = psycopg2.extensions.make_dsn(server, dbname=name)
+    try:
+        conn = psycopg2.connect(dsn)
+        apply_schema(conn, PROJECT_ROOT / "schema.sql")
+        conn.close()
+        yield dsn
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'drop database if exists "{name}" with (force)')
+        admin.close()
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    """gunicorn with the project's gunicorn.conf.py (and the environment's settings) on a free port."""
+
+    def __init__(self, app_module, ready_path, env=None, log_name="gunicorn"):
+        self.port = _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log_path = RESULTS_DIR / f"{log_name}.log"
+        self.command = [
+            sys.executable, "-m", "gunicorn",
+            "--config", str(PROJECT_ROOT / "gunicorn.conf.py"),
+            "--bind", f"127.0.0.1:{self.port}",
+            app_module,
+        ]
+        self.env = {**os.environ, **(env or {})}
+        self.ready_path = ready_path
+        self.process = None
+
+    def settings(self):
+        """The worker settings gunicorn will use (config file, GUNICORN_CMD_ARGS, environment)."""
+        printed = subprocess.run(
+            [*self.command[:-1], "--print-config", self.command[-1]],
+            cwd=PROJECT_ROOT, env=self.env, capture_output=True, text=True, timeout=60, check=False,
+        ).stdout
+        wanted = {"workers", "worker_class", "threads", "preload_app", "keepalive"}
+        settings = {}
+        for line in printed.splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() in wanted:
+                settings[key.strip()] = value.strip()
+        settings["DB_POOL_MAX"] = self.env.get("DB_POOL_MAX", "(default)")
+        return settings
+
+    def __enter__(self):
+        log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            self.command, cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log.close()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"bench: gunicorn exited; see {self.log_path}")
+            try:
+                with urllib.request.urlopen(self.base_url + self.ready_path, timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except (OSError, urllib.error.URLError):
+                pass
+            time.sleep(0.2)
+        self.__exit__(None, None, None)
+        raise RuntimeError(f"bench: gunicorn did not answer on {self.base_url}; see {self.log_path}")
+
+    def __exit__(self, *exc):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+class Load:
+    """wrk with the run's settings; each measurement is preceded by an unrecorded warm-up."""
+
+    def __init__(self, wrk_path, args):
+        self.wrk_path = wrk_path
+        self.args = args
+
+    def measure(self, name, url, **options):
+        common = {"connections": self.args.connections, "threads": self.args.threads}
+        if self.args.warmup:
+            wrk.run(self.wrk_path, name, url, seconds=self.args.warmup, **common, **options)
+        measurement = wrk.run(self.wrk_path, name, url, seconds=self.args.seconds, **common, **options)
+        note = f"  ({measurement.failed} failed)" if measurement.failed else ""
+        print(f"bench:   {name}: {measurement.requests_per_second:,.0f} req/s{note}", flush=True)
+        return measurement
+
+
+def measure_service(load, base_url, data, submit_file, extra_lists=None):
+    """The service's endpoints, reads first and the submissions (which add rows) last."""
+    api = f"{base_url}/api/v1"
+    learner = [f"Authorization: Bearer {data.learner_tokens[0]}"]
+    results = {}
+    results["list"] = load.measure(
+        "GET /assessments?course_id=", f"{api}/assessments?course_id={data.course_id}", headers=learner
+    )
+    results["get"] = load.measure("GET /assessments/{id} (10 questions)", f"{api}/assessments/{data.assessment_id}", headers=learner)
+    results["get_submission"] = load.measure(
+        "GET /assessments/{id}/submissions/{sid}", f"{api}/assessments/{data.assessment_id}/submissions/{data.submission_id}", headers=learner
+    )
+    for key, (name, path, token) in (extra_lists or {}).items():
+        results[key] = load.measure(name, f"{api}{path}", headers=[f"Authorization: Bearer {token}"])
+    results["submit"] = load.measure(
+        "POST /assessments/{id}/submissions (10 answers)",
+        f"{api}/assessments/{data.assessment_id}/submissions",
+        script="submit.lua",
+        env={"BENCH_SUBMIT_DATA": str(submit_file)},
+    )
+    return results
+
+
+TABLE_ORDER = ("bare", "list", "get", "submit", "get_submission", "list_own", "list_all")
+
+
+def print_table(results, out=sys.stdout):
+    bare = results["bare"].requests_per_second
+    print(f"\n{'endpoint':48} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8}", file=out)
+    for key in TABLE_ORDER:
+        if key in results:
+            m = results[key]
+            failed = f"  {m.failed} failed" if m.failed else ""
+            reused = f"  learners reused x{m.learners_reused}" if m.learners_reused else ""
+            print(
+                f"{m.name:48} {m.requests_per_second:9,.0f} {m.p50_ms:8.2f} {m.p99_ms:8.2f} {m.requests_per_second / bare:8.2f}{failed}{reused}",
+                file=out,
+            )
+
+
+def print_scale_table(small, large, stored_small, stored_large, out=sys.stdout):
+    print(f"\nLatency at {stored_small:,} and at {stored_large:,} stored submissions:", file=out)
+    print(f"{'endpoint':48} {'p50 1k':>7} {'p50 1M':>7} {'ratio':>6} {'p99 1k':>7} {'p99 1M':>7} {'ratio':>6} {'req/s 1k':>9} {'req/s 1M':>9}", file=out)
+    for key in TABLE_ORDER:
+        if key in small and key in large:
+            a, b = small[key], large[key]
+            print(
+                f"{a.name:48} {a.p50_ms:7.2f} {b.p50_ms:7.2f} {b.p50_ms / a.p50_ms:6.2f} "
+                f"{a.p99_ms:7.2f} {b.p99_ms:7.2f} {b.p99_ms / a.p99_ms:6.2f} {a.requests_per_second:9,.0f} {b.requests_per_second:9,.0f}",
+                file=out,
+            )
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
+    parser.add_argument("--scale", action="store_true", help="also seed 1,000,000 submissions and compare latency at ~1k and at 1M; print EXPLAIN plans")
+    parser.add_argument("--seconds", type=int, default=10, help="measured seconds per endpoint (default 10)")
+    parser.add_argument("--warmup", type=int, default=2, help="unrecorded seconds before each measurement (default 2)")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--learners", type=int, default=10_000, help="learners with tokens; each submission comes from the next one (default 10000)")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    started = time.monotonic()
+    wrk_path = wrk.ensure_wrk()
+    RESULTS_DIR.mkdir(exist_ok=True)
+    load = Load(wrk_path, args)
+    report = {
+        "run_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "wrk": {"connections": args.connections, "threads": args.threads, "seconds": args.seconds},
+    }
+    print(f"bench: PostgreSQL server {psycopg2.extensions.parse_dsn(server_dsn()).get('host', 'local socket')}; results in {RESULTS_DIR}", flush=True)
+
+    with bench_database(server_dsn()) as dsn, tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        bare_server = Gunicorn("bench.bare_app:app", "/", log_name="gunicorn-bare")
+        report["gunicorn"] = bare_server.settings()
+        print(f"bench: gunicorn {report['gunicorn']}", flush=True)
+        results = {}
+        with bare_server as server:
+            results["bare"] = load.measure("bare Flask JSON (same gunicorn config)", server.base_url + "/")
+
+        with Gunicorn("app:app", "/readyz", env={"DATABASE_URL": dsn}, log_name="gunicorn-app") as server:
+            data = seeding.seed(dsn, server.base_url, learners=args.learners)
+            submit_file = os.path.join(scratch, "submit.txt")
+            with open(submit_file, "w") as file:
+                # Learner 0 owns the submission the GETs read; the POSTs use the others.
+                file.write(f"/api/v1/assessments/{data.assessment_id}/submissions\n")
+                file.write(json.dumps({"answers": data.answers}) + "\n")
+                file.write("\n".join(data.learner_tokens[1:]) + "\n")
+
+            extra_lists = None
+            if args.scale:
+                scale_token = seeding.create_scale_structure(dsn, data)
+                scale_assessment = seeding.scale_assessment_id(1)
+                seeding.seed_scale_submissions(dsn, 1, 5, progress=False)
+                extra_lists = {
+                    "list_own": ("GET /assessments/{id}/submissions (learner)", f"/assessments/{scale_assessment}/submissions", scale_token),
+                    "list_all": ("GET /assessments/{id}/submissions (admin, all)", f"/assessments/{scale_assessment}/submissions", data.admin_token),
+                }
+            stored_small = seeding.count_submissions(dsn)
+            print(f"bench: measuring with {stored_small:,} stored submissions", flush=True)
+            results.update(measure_service(load, server.base_url, data, submit_file, extra_lists))
+            report["results"] = {key: m.as_dict() for key, m in results.items()}
+            report["stored_submissions"] = stored_small
+
+            if args.scale:
+                print("bench: seeding up to 1,000,000 submissions (set-based SQL)", flush=True)
+                seed_started = time.monotonic()
+                seeding.seed_scale_submissions(dsn, 6, seeding.SCALE_LEARNERS)
+                stored_large = seeding.count_submissions(dsn)
+                print(f"bench: measuring with {stored_large:,} stored submissions", flush=True)
+                large = measure_service(load, server.base_url, data, submit_file, extra_lists)
+                paths = explain.hot_paths(data, seeding.scale_learner_id(1), scale_token, scale_assessment)
+                plans = explain.explain_paths(dsn, paths)
+                report["scale"] = {
+                    "seed_seconds": round(time.monotonic() - seed_started, 1),
+                    "stored_small": stored_small,
+                    "stored_large": stored_large,
+                    "small": report["results"],
+                    "large": {key: m.as_dict() for key, m in large.items()},
+                }
+                report["explain"] = plans
+
+    report["seconds"] = round(time.monotonic() - started, 1)
+    print_table(results)
+    if args.scale:
+        with open(RESULTS_DIR / "explain-1m.txt", "w") as out:
+            explain.print_report(plans, out)
+        explain.print_report(plans, sys.stdout)
+        print_table({"bare": results["bare"], **large})
+        print_scale_table(results, large, stored_small, stored_large)
+    (RESULTS_DIR / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nbench: {report['seconds']:.0f} s; wrote {RESULTS_DIR / 'latest.json'}")
+
+
+if __name__ == "__main__":
+    main()
