@@ -150,9 +150,8 @@ def apply_schema(conn, path):
         sql = schema_file.read()
     with conn.cursor() as cur:
         # One server-wide lock so that two processes applying the schema at once do not race.
-        cur.execute("select pg_advisory_lock(715517)")
-        try:
-            cur.execute(sql)
-        finally:
-            cur.execute("select pg_advisory_unlock(715517)")
+        # It is held until commit: released earlier, the next process would not yet see the
+        # tables this one created and would fail creating them again.
+        cur.execute("select pg_advisory_xact_lock(715517)")
+        cur.execute(sql)
     conn.commit()

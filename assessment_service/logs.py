@@ -7,7 +7,7 @@ import sys
 import time
 import uuid
 
-from flask import g, request
+from flask import current_app, g, request
 
 access_log = logging.getLogger("assessment_service.access")
 
@@ -49,7 +49,7 @@ def _start():
 def _finish(response):
     request_id = g.get("request_id") or uuid.uuid4().hex
     response.headers["X-Request-ID"] = request_id
-    if g.get("access_log", True):
+    if current_app.config["ACCESS_LOG"] and g.get("access_log", True):
         elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         access_log.info(
             "request",
