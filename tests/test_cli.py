@@ -1,0 +1,88 @@
+"""`flask --app app create-user` and `flask --app app init-db`, run as a real process."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from assessment_service.config import PROJECT_ROOT
+
+
+@pytest.fixture
+def run_flask(database_dsn, config):
+    """Run `flask --app app ARGS` on the test database (emptied by `config`)."""
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "TEST_DATABASE_URL")}
+    env["DATABASE_URL"] = database_dsn
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", *args],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            check=False,
+            text=True,
+            timeout=60,
+        )
+
+    return run
+
+
+def rows(db_conn, query, params=None):
+    with db_conn.cursor() as cur:
+        cur.execute(query, params)
+        return cur.fetchall()
+
+
+def create_user(run_flask, email="ada@example.com", role="admin", name="Ada Admin"):
+    return run_flask("create-user", "--name", name, "--email", email, "--role", role)
+
+
+def test_create_user_prints_a_working_token_on_the_last_line(run_flask, testapp, db_conn):
+    result = create_user(run_flask)
+
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.splitlines()[-1]
+    assert token == token.strip() and " " not in token and len(token) >= 43
+    me = testapp.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}).json
+    assert (me["name"], me["email"], me["role"]) == ("Ada Admin", "ada@example.com", "admin")
+    assert rows(db_conn, "select id, role from users") == [(me["id"], "admin")]
+    # The first admin can now do admin things.
+    testapp.post_json(
+        "/api/v1/users", {"name": "B", "email": "b@example.com", "role": "learner"}, headers={"Authorization": f"Bearer {token}"}, status=201
+    )
+
+
+def test_create_user_stores_only_the_hash(run_flask, db_conn):
+    token = create_user(run_flask).stdout.splitlines()[-1]
+
+    assert rows(db_conn, "select count(*) from tokens t where strpos(row_to_json(t)::text, %s) > 0", (token,)) == [(0,)]
+    assert rows(db_conn, "select count(*) from tokens where token_hash = sha256(convert_to(%s, 'UTF8'))", (token,)) == [(1,)]
+
+
+def test_duplicate_email_fails_and_stores_nothing(run_flask, db_conn):
+    assert create_user(run_flask).returncode == 0
+
+    result = create_user(run_flask, email="ADA@example.com", name="Second Ada")
+
+    assert result.returncode != 0
+    assert "already exists" in result.stderr
+    assert result.stdout.strip() == ""
+    assert rows(db_conn, "select count(*), count(*) filter (where name = 'Second Ada') from users") == [(1, 0)]
+    assert rows(db_conn, "select count(*) from tokens") == [(1,)]
+
+
+def test_unknown_role_is_refused(run_flask, db_conn):
+    result = create_user(run_flask, role="root")
+
+    assert result.returncode != 0
+    assert "root" in result.stderr
+    assert rows(db_conn, "select count(*) from users") == [(0,)]
+
+
+def test_init_db_applies_the_schema_and_keeps_rows(run_flask, db_conn, admin):
+    result = run_flask("init-db")
+
+    assert result.returncode == 0, result.stderr
+    assert rows(db_conn, "select id from users") == [(admin.id,)]
