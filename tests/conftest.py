@@ -14,7 +14,9 @@ from assessment_service import create_app, embedded
 from assessment_service.config import PROJECT_ROOT, Config
 from assessment_service.db import apply_schema
 
-TABLES = "idempotency_keys, submissions, attempts, questions, assessments, enrollments, courses, tokens, users"
+# Children before parents. DELETE, not TRUNCATE: on tables this small it is several times
+# faster, and it runs before every test.
+TABLES = ("idempotency_keys", "submissions", "attempts", "questions", "assessments", "enrollments", "tokens", "courses", "users")
 
 
 def _server_dsn():
@@ -64,7 +66,7 @@ def db_conn(database_dsn):
 @pytest.fixture
 def config(database_dsn, db_conn):
     with db_conn.cursor() as cur:
-        cur.execute(f"truncate {TABLES}")
+        cur.execute(";".join(f"delete from {table}" for table in TABLES))  # names: ours
     return Config(DATABASE_URL=database_dsn, TESTING=True, ACCESS_LOG=False, LOG_LEVEL="WARNING")
 
 
