@@ -6,13 +6,13 @@ from flask import Blueprint, jsonify
 from marshmallow import Schema, fields, validate
 
 from . import db
-from .auth import current_user, enrollment_of, may_see_answer_keys, require_manageable, require_readable
+from .auth import current_user, enrollment_of, may_read_course, may_see_answer_keys, require_manageable, require_readable
 from .errors import conflict, forbidden, validation_failed
 from .question_specs import QuestionSchema, question_json
 from .schemas import TITLE, PageQuery, PublicId, StrictInteger, Timestamp, page_of
 from .sql import assessments as assessments_sql
 from .sql import courses as courses_sql
-from .web import created, documented, new_id, page_window, paginated, parse_body, parse_query
+from .web import created, documented, new_id, no_content, page_window, paginated, parse_body, parse_query
 
 bp = Blueprint("assessments", __name__)
 
@@ -84,7 +84,9 @@ def post_assessment():
     body = parse_body(new_assessment_schema)
     conn = db.connection()
     course = courses_sql.course_with_enrollment(conn, course_id=body["course_id"], user_id=user["id"])
-    if course is None:
+    # A course the caller may not read gets the answer a missing one gets: a 404 here would
+    # tell an outsider that the course exists.
+    if course is None or not may_read_course(user, enrollment_of(course)):
         raise validation_failed({"course_id": ["No such course."]})
     require_manageable(user, course, "course")
     row = assessments_sql.insert_assessment(
@@ -151,4 +153,4 @@ def delete_assessment(assessment_id):
     require_manageable(user, row, "assessment")
     if not assessments_sql.delete_assessment_unless_submitted(conn, assessment_id):
         raise conflict("The assessment has submissions and cannot be deleted.")
-    return "", 204
+    return no_content()

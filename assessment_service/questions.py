@@ -12,7 +12,7 @@ from .question_specs import AUTHORING_FIELDS, MAX_KEY_NUMBER, QuestionSchema, bu
 from .schemas import ExactDecimal, PublicId, StrictBoolean, StrictInteger
 from .scoring import QUESTION_TYPES
 from .sql import assessments as assessments_sql
-from .web import created, documented, new_id, parse_body
+from .web import created, documented, new_id, no_content, parse_body
 
 bp = Blueprint("questions", __name__)
 
@@ -146,4 +146,4 @@ def delete_question(assessment_id, question_id):
     if not assessments_sql.delete_question(conn, assessment_id=assessment_id, question_id=question_id):
         raise not_found("question")
     assessments_sql.touch_assessment(conn, assessment_id)
-    return "", 204
+    return no_content()

@@ -58,9 +58,18 @@ class PublicId(fields.String):
         super().__init__(validate=validate.Regexp(pattern, error="Not a valid id."), **kwargs)
 
 
+class QueryInteger(fields.Integer):
+    """A query-string integer in plain ASCII digits: not "+5", "1_0", " 5", "1e1" or "٥"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not value.isascii() or not value.isdigit() or len(value) > 9:
+            raise ValidationError("Not a valid integer.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class PageQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    page = QueryInteger(load_default=1, validate=validate.Range(min=1))
+    per_page = QueryInteger(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class PaginationSchema(Schema):

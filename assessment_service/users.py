@@ -8,7 +8,7 @@ from .auth import ROLES, current_user, issue_token, require_admin, require_admin
 from .errors import conflict, not_found
 from .schemas import PageQuery, Timestamp, page_of
 from .sql import users as users_sql
-from .web import created, documented, new_id, page_window, paginated, parse_body, parse_query
+from .web import created, documented, new_id, no_content, page_window, paginated, parse_body, parse_query
 
 bp = Blueprint("users", __name__)
 
@@ -60,7 +60,7 @@ def post_user():
     require_admin(current_user())
     fields_ = parse_body(new_user_schema)
     body = create_user(db.connection(), **fields_)
-    return created(body, f"/api/v1/users/{body['user']['id']}")
+    return created(body)  # no Location: users are not read one by one
 
 
 @bp.get("/users")
@@ -87,7 +87,7 @@ def post_token(user_id):
     if users_sql.get_user(conn, user_id) is None:
         raise not_found("user")
     token = issue_token(conn, user_id)
-    return created(token, f"/api/v1/users/{user_id}/tokens/{token['id']}")
+    return created(token)
 
 
 @bp.delete("/users/<id:user_id>/tokens/<id:token_id>")
@@ -98,4 +98,4 @@ def delete_token(user_id, token_id):
     if not users_sql.token_exists(conn, user_id=user_id, token_id=token_id):
         raise not_found("token")
     users_sql.revoke_token(conn, user_id=user_id, token_id=token_id)
-    return "", 204
+    return no_content()

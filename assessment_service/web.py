@@ -6,7 +6,7 @@ import secrets
 from urllib.parse import urlencode
 
 import simplejson
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask.json.provider import JSONProvider
 from marshmallow import EXCLUDE, RAISE, ValidationError
 from werkzeug.routing import BaseConverter
@@ -157,18 +157,30 @@ def paginated(items, total, query):
     return response
 
 
-def created(body, location):
+def created(body, location=None):
+    """201 with the new object, and its URL in Location where it has one."""
     response = jsonify(body)
     response.status_code = 201
-    response.headers["Location"] = location
+    if location is not None:
+        response.headers["Location"] = location
+    return response
+
+
+def no_content():
+    """204: no body, so no Content-Type either."""
+    response = current_app.response_class(status=204)
+    del response.headers["Content-Type"]
     return response
 
 
 # ---------------------------------------------------------------- OpenAPI
 
 
-def documented(summary, *, body=None, query=None, response=None, status=200, paginated_list=False, public=False):
-    """Describe a view for /openapi.json; the same schemas validate its requests."""
+def documented(summary, *, body=None, query=None, response=None, status=200, also=None, paginated_list=False, public=False):
+    """Describe a view for /openapi.json; the same schemas validate its requests.
+
+    `also` maps other success statuses the view answers with (same body) to what they mean.
+    """
 
     def decorate(view):
         view.openapi = {
@@ -177,6 +189,7 @@ def documented(summary, *, body=None, query=None, response=None, status=200, pag
             "query": query,
             "response": response,
             "status": status,
+            "also": also or {},
             "paginated": paginated_list,
             "public": public,
         }
