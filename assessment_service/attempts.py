@@ -50,7 +50,12 @@ def _grace():
 
 
 @bp.post("/assessments/<id:assessment_id>/attempts")
-@documented("Start an attempt, or get the one in progress (200)", response=AttemptSchema, status=201)
+@documented(
+    "Start an attempt, or get the one in progress (200)",
+    response=AttemptSchema,
+    status=201,
+    also={200: "The attempt already in progress"},
+)
 def post_attempt(assessment_id):
     user = current_user()
     conn = db.connection()

@@ -61,6 +61,8 @@ def _operation(rule, doc):
     if doc["response"] is not None:
         success["content"] = {"application/json": {"schema": doc["response"]}}
     operation["responses"] = {str(doc["status"]): success}
+    for status, description in doc["also"].items():
+        operation["responses"][str(status)] = {**success, "description": description}
     if doc["public"]:
         operation["security"] = []
         return operation
