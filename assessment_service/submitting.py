@@ -62,6 +62,9 @@ def start_attempt(conn, *, learner, assessment, grace):
 
 def submit_answers(conn, *, learner, assessment, answers, attempt_id, grace):
     """Validate, score and store a submission; the stored row (with its results)."""
+    # Who may submit comes first: anyone else gets 403 whatever they sent (not a 409 or a
+    # 422 that describes the questions).
+    require_learner_may_submit(learner, enrollment_of(assessment))
     questions = assessments_sql.questions_of(conn, assessment["id"])
     if not questions:
         raise conflict("The assessment has no questions yet.")
