@@ -80,7 +80,7 @@ create table if not exists attempts (
     assessment_id   text not null references assessments (id),
     learner_id      text not null references users (id),
     attempt_number  integer not null check (attempt_number >= 1),
-    started_at      timestamptz not null default now(),
+    started_at      timestamptz not null default clock_timestamp(),
     expires_at      timestamptz,
     -- 'expired' is also derived on read from expires_at; it is stored when noticed.
     status          text not null check (status in ('in_progress', 'submitted', 'expired')),
@@ -109,7 +109,7 @@ create table if not exists submissions (
     -- editing a question later changes no stored result.
     answers          jsonb not null,
     results          jsonb not null,
-    submitted_at     timestamptz not null default now(),
+    submitted_at     timestamptz not null default clock_timestamp(),
     constraint submissions_attempt_key unique (attempt_id),
     constraint submissions_number_key unique (assessment_id, learner_id, attempt_number)
 );

@@ -106,8 +106,12 @@ def build_spec(kind, fields_, existing_choice_ids=()):
             errors["correct_answer"] = ["Must be true or false."]
         spec["correct_answer"] = answer
     elif kind == "short_text":
-        if fields_.get("accepted_answers") is None:
+        accepted = fields_.get("accepted_answers")
+        if accepted is None:
             errors["accepted_answers"] = ["Missing data for required field."]
+        elif any(not answer.split() for answer in accepted):
+            # Blank after trimming, it would match an empty answer.
+            errors["accepted_answers"] = ["An accepted answer must not be blank."]
         spec["accepted_answers"] = fields_.get("accepted_answers")
         spec["case_sensitive"] = bool(fields_.get("case_sensitive", False))
     elif kind == "numeric":

@@ -175,6 +175,7 @@ INVALID_QUESTIONS = [
     (short_text(accepted_answers=[]), "accepted_answers"),
     (short_text(accepted_answers=[f"a{n}" for n in range(51)]), "accepted_answers"),
     (short_text(accepted_answers=[""]), "accepted_answers"),
+    (short_text(accepted_answers=["mean", " \t "]), "accepted_answers"),
     (short_text(accepted_answers="std dev"), "accepted_answers"),
     (short_text(accepted_answers=[1]), "accepted_answers"),
     ({"type": "short_text", "prompt": "Key?"}, "accepted_answers"),

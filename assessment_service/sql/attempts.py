@@ -1,6 +1,8 @@
 """SQL for attempts and submissions: the retake ledger.
 
 An attempt row is the unit that counts toward max_attempts; a submission closes one.
+Their timestamps are clock_timestamp(), taken after the enrollment lock, so that time
+order and attempt-number order agree (now() is the transaction's start, before the lock).
 Callers hold the learner's enrollment row lock (courses.lock_learner_enrollment) before
 counting or numbering attempts, which is what keeps numbers unique and gap-free.
 """
@@ -67,10 +69,11 @@ def start_attempt(conn, *, attempt_id, assessment_id, learner_id, attempt_number
     return fetch_one(
         conn,
         f"""
-        insert into attempts (id, assessment_id, learner_id, attempt_number, status, expires_at)
+        insert into attempts (id, assessment_id, learner_id, attempt_number, status, started_at, expires_at)
         values (
             %(id)s, %(assessment_id)s, %(learner_id)s, %(attempt_number)s, 'in_progress',
-            now() + make_interval(mins => %(time_limit_minutes)s)
+            clock_timestamp(),
+            clock_timestamp() + make_interval(mins => %(time_limit_minutes)s)
         )
         returning {ATTEMPT_COLUMNS}
         """,
@@ -106,10 +109,11 @@ def _submission_params(submission_id, assessment_id, learner_id, scored, answers
 _INSERT_SUBMISSION = """
         insert into submissions as s (
             id, assessment_id, learner_id, attempt_id, attempt_number,
-            score, passed, points_earned, points_possible, answers, results
+            score, passed, points_earned, points_possible, answers, results, submitted_at
         )
         select %(submission_id)s, %(assessment_id)s, %(learner_id)s, attempt.id, attempt.attempt_number,
-               %(score)s, %(passed)s, %(points_earned)s, %(points_possible)s, %(answers)s, %(results)s
+               %(score)s, %(passed)s, %(points_earned)s, %(points_possible)s, %(answers)s, %(results)s,
+               clock_timestamp()
         from attempt
         returning """ + SUBMISSION_COLUMNS
 
@@ -122,8 +126,9 @@ def insert_submission_with_new_attempt(conn, *, attempt_id, attempt_number, subm
         conn,
         """
         with attempt as (
-            insert into attempts (id, assessment_id, learner_id, attempt_number, status, submitted_at)
-            values (%(attempt_id)s, %(assessment_id)s, %(learner_id)s, %(attempt_number)s, 'submitted', now())
+            insert into attempts (id, assessment_id, learner_id, attempt_number, status, started_at, submitted_at)
+            values (%(attempt_id)s, %(assessment_id)s, %(learner_id)s, %(attempt_number)s, 'submitted',
+                    clock_timestamp(), clock_timestamp())
             returning id, attempt_number
         )"""
         + _INSERT_SUBMISSION,
@@ -141,7 +146,7 @@ def insert_submission_closing_attempt(conn, *, attempt_id, submission_id, assess
         with attempt as (
             update attempts
             set status = 'submitted',
-                submitted_at = now()
+                submitted_at = clock_timestamp()
             where id = %(attempt_id)s
               and status = 'in_progress'
             returning id, attempt_number
