@@ -62,6 +62,13 @@ def assert_exactly_max_attempts(db_conn, outcomes, assessment_id, learner_id):
     )
     assert [(number, status) for _, number, status in attempts] == [(n, "submitted") for n in range(1, MAX_ATTEMPTS + 1)]
     assert {attempt_id for attempt_id, _, _ in attempts} == {attempt_id for _, attempt_id, _ in stored}
+    # Lists order by time: that order must be the attempt order too.
+    in_time_order = rows(
+        db_conn,
+        "select attempt_number from submissions where assessment_id = %s and learner_id = %s order by submitted_at, id",
+        (assessment_id, learner_id),
+    )
+    assert [number for (number,) in in_time_order] == list(range(1, MAX_ATTEMPTS + 1))
 
 
 @pytest.mark.parametrize("round_number", range(5))
