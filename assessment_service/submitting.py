@@ -36,6 +36,9 @@ def _lock_active_enrollment(conn, learner, assessment):
 
 def start_attempt(conn, *, learner, assessment, grace):
     """(attempt, created): the attempt in progress, or a new one when none is."""
+    # As for submitting: who may start comes before what the assessment holds (no 409 for
+    # an empty assessment to someone who may not take it).
+    require_learner_may_submit(learner, enrollment_of(assessment))
     question_count, _ = assessments_sql.question_totals(conn, assessment["id"])
     if question_count == 0:
         raise conflict("The assessment has no questions yet.")

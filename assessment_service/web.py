@@ -75,6 +75,10 @@ def _find_bad_text(value, path="$"):
 def read_json(optional=False):
     """The request's JSON document (None when `optional` and there is no body)."""
     raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    if request.content_length is not None and len(raw) < request.content_length:
+        # The client went away mid-body (gunicorn hands over what arrived). What did arrive
+        # may even parse, but an incomplete request is never acted on (RFC 9112, 6.3).
+        raise ApiError(400, "invalid_json", "The body is shorter than its Content-Length: the request is incomplete.")
     if not raw.strip():
         if optional:
             return None
@@ -102,8 +106,8 @@ def _reason(exc):
 def parse_body(schema, optional=False):
     """Validate the JSON body with a marshmallow schema (unknown fields are errors): 422 otherwise."""
     document = read_json(optional=optional)
-    if document is None:
-        document = {}
+    if document is None and not request.get_data(cache=True).strip():
+        document = {}  # no body where none is needed; a JSON null is not an object (422)
     try:
         return schema.load(document, unknown=RAISE)
     except ValidationError as exc:
