@@ -5,6 +5,7 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from .idempotency import HEADER as IDEMPOTENCY_HEADER
 from .schemas import ErrorSchema
 
 ERROR_STATUSES = {
@@ -17,6 +18,16 @@ ERROR_STATUSES = {
     "415": "Body is not JSON",
     "422": "Validation failed",
     "503": "Database unavailable",
+}
+
+
+# Contract section 10: every POST takes an optional key that makes a retry replay the first answer.
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": IDEMPOTENCY_HEADER,
+    "required": False,
+    "description": "Retrying with the same key and body within 24 h replays the first response.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
 }
 
 
@@ -41,13 +52,13 @@ def build_spec(app):
         if doc is None:
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            paths.setdefault(_path(rule.rule), {})[method.lower()] = _operation(rule, doc)
+            paths.setdefault(_path(rule.rule), {})[method.lower()] = _operation(rule, method, doc)
     for path, operations in sorted(paths.items()):
         spec.path(path=path, operations=operations)
     return spec.to_dict()
 
 
-def _operation(rule, doc):
+def _operation(rule, method, doc):
     operation = {"summary": doc["summary"], "operationId": rule.endpoint.replace(".", "_"), "parameters": []}
     for name in rule.arguments:
         operation["parameters"].append(
@@ -55,6 +66,8 @@ def _operation(rule, doc):
         )
     if doc["query"] is not None:
         operation["parameters"].append({"in": "query", "schema": doc["query"]})
+    if method == "POST" and not doc["public"]:
+        operation["parameters"].append(IDEMPOTENCY_KEY)
     if doc["body"] is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": doc["body"]}}}
     success = {"description": doc["summary"]}
