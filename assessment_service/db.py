@@ -65,21 +65,25 @@ class Database:
         except CONNECTION_ERRORS as exc:
             raise DatabaseUnavailable(str(exc)) from exc
         if conn.closed:
-            self.release(conn, broken=True)
+            self.release(conn)
             return self.connect()
         psycopg2.extras.register_default_jsonb(conn, loads=_load_jsonb)
         return conn
 
-    def release(self, conn, *, broken=False):
-        """Return a connection, rolled back; a broken one is closed along with every idle one."""
+    def release(self, conn):
+        """Return a connection, rolled back; a broken one is closed along with every idle one.
+
+        Broken means the link is gone (psycopg2 marks the connection closed): a deadlock or
+        a statement timeout only aborts the transaction, and the connection stays pooled.
+        """
         pool = self._get_pool()
-        if not broken and not conn.closed:
+        broken = bool(conn.closed)
+        if not broken and conn.status != psycopg2.extensions.STATUS_READY:
             try:
-                if conn.status != psycopg2.extensions.STATUS_READY:
-                    conn.rollback()
+                conn.rollback()
             except CONNECTION_ERRORS:
                 broken = True
-        pool.putconn(conn, close=broken or bool(conn.closed))
+        pool.putconn(conn, close=broken)
         if broken:
             self._discard_idle(pool)
 
@@ -132,7 +136,6 @@ def _finish_transaction(response):
             conn.rollback()
     except CONNECTION_ERRORS:
         # The work may not be stored: never answer success for it.
-        g.db_conn_broken = True
         return service_unavailable_response()
     return response
 
@@ -140,8 +143,7 @@ def _finish_transaction(response):
 def _return_connection(exc):
     conn = g.pop("db_conn", None)
     if conn is not None:
-        broken = g.pop("db_conn_broken", False) or isinstance(exc, CONNECTION_ERRORS)
-        current_app.extensions["db"].release(conn, broken=broken)
+        current_app.extensions["db"].release(conn)
 
 
 def apply_schema(conn, path):

@@ -4,7 +4,7 @@
 import logging
 
 import psycopg2
-from flask import g, jsonify
+from flask import jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -77,7 +77,7 @@ def service_unavailable_response():
     return error_response(
         503,
         "service_unavailable",
-        "The database cannot be reached; retry later.",
+        "The database is unavailable; retry later.",
         headers={"Retry-After": "1"},
     )
 
@@ -119,8 +119,9 @@ def _handle_http_exception(error):
 
 
 def _handle_database_unavailable(error):
+    # Unreachable, restarting, or an operational refusal (deadlock, statement timeout):
+    # all are "retry later". db.release() tells a dead link from an aborted transaction.
     log.warning("database unavailable: %s", error)
-    g.db_conn_broken = True
     return service_unavailable_response()
 
 

@@ -1,6 +1,6 @@
 """Operations routes: liveness, readiness, the OpenAPI document."""
 
-from flask import Blueprint, current_app, g, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from . import db
 from .errors import CONNECTION_ERRORS, DatabaseUnavailable, service_unavailable_response
@@ -24,7 +24,6 @@ def readyz():
         with db.connection().cursor() as cur:
             cur.execute("select 1")
     except (DatabaseUnavailable, *CONNECTION_ERRORS):
-        g.db_conn_broken = True
         return service_unavailable_response()
     return jsonify({"status": "ready"})
 
