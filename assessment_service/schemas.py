@@ -50,6 +50,21 @@ class StrictInteger(fields.Integer):
         return value
 
 
+class BoundedList(fields.List):
+    """A list whose Length validator runs before its items are read.
+
+    marshmallow validates a list's length only after every item, collecting one error per
+    bad item: a 1 MiB body of 300 000 `{}` answers took half a minute and answered 38 MB.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list):
+            for validator in self.validators:
+                if isinstance(validator, validate.Length):
+                    validator(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class PublicId(fields.String):
     """One of our ids (`prefix_alphanumeric`)."""
 
