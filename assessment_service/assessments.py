@@ -6,7 +6,8 @@ from flask import Blueprint, jsonify
 from marshmallow import Schema, fields, validate
 
 from . import db
-from .auth import current_user, enrollment_of, may_read_course, may_see_answer_keys, require_manageable, require_readable
+from .access import load_assessment
+from .auth import current_user, enrollment_of, may_read_course, may_see_answer_keys, require_manageable
 from .errors import conflict, forbidden, validation_failed
 from .question_specs import QuestionSchema, question_json
 from .schemas import TITLE, PageQuery, PublicId, StrictInteger, Timestamp, page_of
@@ -123,8 +124,7 @@ def get_assessments():
 def get_assessment(assessment_id):
     user = current_user()
     conn = db.connection()
-    row = assessments_sql.assessment_with_enrollment(conn, assessment_id=assessment_id, user_id=user["id"])
-    require_readable(user, row, "assessment")
+    row = load_assessment(conn, user, assessment_id)
     questions = assessments_sql.questions_of(conn, assessment_id)
     with_key = may_see_answer_keys(user, enrollment_of(row))
     body = assessment_json(row, len(questions), sum((q["points"] for q in questions), Decimal("0.00")))
@@ -137,8 +137,7 @@ def get_assessment(assessment_id):
 def patch_assessment(assessment_id):
     user = current_user()
     conn = db.connection()
-    row = assessments_sql.assessment_with_enrollment(conn, assessment_id=assessment_id, user_id=user["id"])
-    require_manageable(user, row, "assessment")
+    load_assessment(conn, user, assessment_id, manage=True)
     changes = parse_body(assessment_patch_schema)
     updated = assessments_sql.update_assessment(conn, assessment_id=assessment_id, changes=changes)
     return jsonify(with_totals(conn, updated))
@@ -149,8 +148,7 @@ def patch_assessment(assessment_id):
 def delete_assessment(assessment_id):
     user = current_user()
     conn = db.connection()
-    row = assessments_sql.assessment_with_enrollment(conn, assessment_id=assessment_id, user_id=user["id"])
-    require_manageable(user, row, "assessment")
+    load_assessment(conn, user, assessment_id, manage=True)
     if not assessments_sql.delete_assessment_unless_submitted(conn, assessment_id):
         raise conflict("The assessment has submissions and cannot be deleted.")
     return no_content()

@@ -4,10 +4,10 @@ from flask import Blueprint, current_app, jsonify
 from marshmallow import Schema, fields
 
 from . import db
-from .auth import current_user, require_readable, visible_learner
+from .access import load_assessment, load_assessment_to_take
+from .auth import current_user, own_rows_only
 from .errors import not_found
 from .schemas import PageQuery, PublicId, Timestamp, page_of
-from .sql import assessments as assessments_sql
 from .sql import attempts as attempts_sql
 from .submitting import start_attempt
 from .web import created, documented, page_window, paginated, parse_body, parse_query
@@ -59,9 +59,7 @@ def _grace():
 def post_attempt(assessment_id):
     user = current_user()
     conn = db.connection()
-    assessment = assessments_sql.assessment_with_enrollment(conn, assessment_id=assessment_id, user_id=user["id"])
-    if assessment is None:
-        raise not_found("assessment")
+    assessment = load_assessment_to_take(conn, user, assessment_id)
     parse_body(no_body_schema, optional=True)
     attempt, is_new = start_attempt(conn, learner=user, assessment=assessment, grace=_grace())
     if is_new:
@@ -74,10 +72,9 @@ def post_attempt(assessment_id):
 def get_attempt(assessment_id, attempt_id):
     user = current_user()
     conn = db.connection()
-    row = assessments_sql.assessment_with_enrollment(conn, assessment_id=assessment_id, user_id=user["id"])
-    require_readable(user, row, "assessment")
+    row = load_assessment(conn, user, assessment_id)
     attempt = attempts_sql.get_attempt(conn, assessment_id=assessment_id, attempt_id=attempt_id, grace=_grace())
-    if attempt is None or visible_learner(user, row) not in (None, attempt["learner_id"]):
+    if attempt is None or own_rows_only(user, row) not in (None, attempt["learner_id"]):
         raise not_found("attempt")
     return jsonify(attempt_json(attempt))
 
@@ -87,15 +84,16 @@ def get_attempt(assessment_id, attempt_id):
 def get_attempts(assessment_id):
     user = current_user()
     conn = db.connection()
-    row = assessments_sql.assessment_with_enrollment(conn, assessment_id=assessment_id, user_id=user["id"])
-    require_readable(user, row, "assessment")
+    row = load_assessment(conn, user, assessment_id)
     query = parse_query(attempt_query_schema)
-    learner_id = visible_learner(user, row, query["learner_id"])
-    if query["learner_id"] not in (None, learner_id):
-        rows, total = [], 0
-    else:
-        limit, offset = page_window(query)
-        rows, total = attempts_sql.list_attempts(
-            conn, assessment_id=assessment_id, learner_id=learner_id, limit=limit, offset=offset, grace=_grace()
-        )
+    limit, offset = page_window(query)
+    rows, total = attempts_sql.list_attempts(
+        conn,
+        assessment_id=assessment_id,
+        learner_id=query["learner_id"],
+        visible_to=own_rows_only(user, row),
+        limit=limit,
+        offset=offset,
+        grace=_grace(),
+    )
     return paginated([attempt_json(r) for r in rows], total, query)

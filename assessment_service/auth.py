@@ -123,8 +123,9 @@ def require_manageable(user, row, what):
     return row
 
 
-def visible_learner(user, row, requested=None):
-    """Whose rows the caller may list: any (None) for the course's managers, else only their own."""
-    if may_manage_course(user, enrollment_of(row)):
-        return requested
+def own_rows_only(user, assessment_row):
+    """Whose submissions and attempts the caller sees: None (everyone's) for the course's
+    admins and instructors, else the caller's id (learners see only their own)."""
+    if may_manage_course(user, enrollment_of(assessment_row)):
+        return None
     return user["id"]

@@ -4,7 +4,8 @@ from flask import Blueprint, jsonify
 from marshmallow import Schema, fields, validate
 
 from . import db
-from .auth import current_user, require_manageable, require_readable
+from .access import load_course
+from .auth import current_user
 from .errors import conflict, forbidden, not_found, validation_failed
 from .schemas import TITLE, PageQuery, PublicId, Timestamp, page_of
 from .sql import courses as courses_sql
@@ -59,11 +60,6 @@ def course_json(row):
 
 def enrollment_json(row):
     return {key: row[key] for key in ("id", "course_id", "user_id", "role", "status", "created_at", "updated_at")}
-
-
-def load_course(conn, user, course_id, *, manage=False):
-    row = courses_sql.course_with_enrollment(conn, course_id=course_id, user_id=user["id"])
-    return (require_manageable if manage else require_readable)(user, row, "course")
 
 
 @bp.post("/courses")

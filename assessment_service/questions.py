@@ -6,10 +6,11 @@ from flask import Blueprint, jsonify
 from marshmallow import Schema, fields, validate
 
 from . import db
-from .auth import current_user, enrollment_of, may_see_answer_keys, require_manageable, require_readable
+from .access import load_assessment
+from .auth import current_user, enrollment_of, may_see_answer_keys
 from .errors import not_found, validation_failed
 from .question_specs import AUTHORING_FIELDS, MAX_KEY_NUMBER, QuestionSchema, build_spec, question_json
-from .schemas import ExactDecimal, PublicId, StrictBoolean, StrictInteger
+from .schemas import BoundedList, ExactDecimal, PublicId, StrictBoolean, StrictInteger
 from .scoring import QUESTION_TYPES
 from .sql import assessments as assessments_sql
 from .web import created, documented, new_id, no_content, parse_body
@@ -27,9 +28,9 @@ class QuestionPatchSchema(Schema):
     prompt = fields.String(validate=validate.Length(min=1, max=5000))
     points = ExactDecimal(max_abs=Decimal("100000"), max_places=2, validate=validate.Range(min=0, min_inclusive=False))
     position = StrictInteger(validate=validate.Range(min=1))
-    choices = fields.List(fields.Nested(ChoiceInSchema), validate=validate.Length(min=2, max=26))
+    choices = BoundedList(fields.Nested(ChoiceInSchema), validate=validate.Length(min=2, max=26))
     correct_answer = fields.Raw(metadata={"description": "boolean (true_false) or number (numeric)"})
-    accepted_answers = fields.List(fields.String(validate=validate.Length(min=1, max=1000)), validate=validate.Length(min=1, max=50))
+    accepted_answers = BoundedList(fields.String(validate=validate.Length(min=1, max=1000)), validate=validate.Length(min=1, max=50))
     case_sensitive = StrictBoolean()
     tolerance = ExactDecimal(max_abs=MAX_KEY_NUMBER, max_places=10, validate=validate.Range(min=0))
 
@@ -47,9 +48,11 @@ new_question_schema = NewQuestionSchema()
 question_patch_schema = QuestionPatchSchema()
 
 
-def _load_assessment(conn, user, assessment_id, *, manage):
-    row = assessments_sql.assessment_with_enrollment(conn, assessment_id=assessment_id, user_id=user["id"], lock=manage)
-    return (require_manageable if manage else require_readable)(user, row, "assessment")
+def _load_for_edit(conn, user, assessment_id):
+    """The assessment, checked manageable, then locked for this question write."""
+    row = load_assessment(conn, user, assessment_id, manage=True)
+    assessments_sql.touch_assessment(conn, assessment_id)
+    return row
 
 
 def _check_position(position, highest):
@@ -62,7 +65,7 @@ def _check_position(position, highest):
 def post_question(assessment_id):
     user = current_user()
     conn = db.connection()
-    _load_assessment(conn, user, assessment_id, manage=True)
+    _load_for_edit(conn, user, assessment_id)
     body = parse_body(new_question_schema)
     spec = build_spec(body["type"], body)
     count, _ = assessments_sql.question_totals(conn, assessment_id)
@@ -77,7 +80,6 @@ def post_question(assessment_id):
         points=body.get("points", Decimal(1)),
         spec=spec,
     )
-    assessments_sql.touch_assessment(conn, assessment_id)
     return created(question_json(row, with_key=True), f"/api/v1/assessments/{assessment_id}/questions/{row['id']}")
 
 
@@ -86,7 +88,7 @@ def post_question(assessment_id):
 def get_questions(assessment_id):
     user = current_user()
     conn = db.connection()
-    row = _load_assessment(conn, user, assessment_id, manage=False)
+    row = load_assessment(conn, user, assessment_id)
     with_key = may_see_answer_keys(user, enrollment_of(row))
     questions = assessments_sql.questions_of(conn, assessment_id)
     return jsonify({"data": [question_json(question, with_key) for question in questions]})
@@ -97,7 +99,7 @@ def get_questions(assessment_id):
 def get_question(assessment_id, question_id):
     user = current_user()
     conn = db.connection()
-    row = _load_assessment(conn, user, assessment_id, manage=False)
+    row = load_assessment(conn, user, assessment_id)
     question = assessments_sql.get_question(conn, assessment_id=assessment_id, question_id=question_id)
     if question is None:
         raise not_found("question")
@@ -109,7 +111,7 @@ def get_question(assessment_id, question_id):
 def patch_question(assessment_id, question_id):
     user = current_user()
     conn = db.connection()
-    _load_assessment(conn, user, assessment_id, manage=True)
+    _load_for_edit(conn, user, assessment_id)
     question = assessments_sql.get_question(conn, assessment_id=assessment_id, question_id=question_id)
     if question is None:
         raise not_found("question")
@@ -133,7 +135,6 @@ def patch_question(assessment_id, question_id):
         points=changes.get("points", question["points"]),
         spec=spec,
     )
-    assessments_sql.touch_assessment(conn, assessment_id)
     return jsonify(question_json(row, with_key=True))
 
 
@@ -142,8 +143,7 @@ def patch_question(assessment_id, question_id):
 def delete_question(assessment_id, question_id):
     user = current_user()
     conn = db.connection()
-    _load_assessment(conn, user, assessment_id, manage=True)
+    _load_for_edit(conn, user, assessment_id)
     if not assessments_sql.delete_question(conn, assessment_id=assessment_id, question_id=question_id):
         raise not_found("question")
-    assessments_sql.touch_assessment(conn, assessment_id)
     return no_content()

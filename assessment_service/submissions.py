@@ -4,10 +4,10 @@ from flask import Blueprint, current_app, jsonify
 from marshmallow import Schema, fields, validate
 
 from . import db
-from .auth import current_user, require_readable, visible_learner
+from .access import load_assessment, load_assessment_to_take
+from .auth import current_user, own_rows_only
 from .errors import not_found
-from .schemas import PageQuery, PublicId, Timestamp, page_of
-from .sql import assessments as assessments_sql
+from .schemas import BoundedList, PageQuery, PublicId, Timestamp, page_of
 from .sql import attempts as attempts_sql
 from .submitting import submit_answers
 from .web import created, documented, page_window, paginated, parse_body, parse_query
@@ -25,7 +25,7 @@ class AnswerSchema(Schema):
 
 
 class NewSubmissionSchema(Schema):
-    answers = fields.List(fields.Nested(AnswerSchema), required=True, validate=validate.Length(max=1000))
+    answers = BoundedList(fields.Nested(AnswerSchema), required=True, validate=validate.Length(max=1000))
     attempt_id = PublicId("att", load_default=None, metadata={"description": "Required for timed assessments."})
 
 
@@ -85,9 +85,7 @@ def submission_json(row):
 def post_submission(assessment_id):
     user = current_user()
     conn = db.connection()
-    assessment = assessments_sql.assessment_with_enrollment(conn, assessment_id=assessment_id, user_id=user["id"])
-    if assessment is None:
-        raise not_found("assessment")
+    assessment = load_assessment_to_take(conn, user, assessment_id)
     body = parse_body(new_submission_schema)
     row = submit_answers(
         conn,
@@ -105,10 +103,9 @@ def post_submission(assessment_id):
 def get_submission(assessment_id, submission_id):
     user = current_user()
     conn = db.connection()
-    row = assessments_sql.assessment_with_enrollment(conn, assessment_id=assessment_id, user_id=user["id"])
-    require_readable(user, row, "assessment")
+    row = load_assessment(conn, user, assessment_id)
     submission = attempts_sql.get_submission(conn, assessment_id=assessment_id, submission_id=submission_id)
-    if submission is None or visible_learner(user, row) not in (None, submission["learner_id"]):
+    if submission is None or own_rows_only(user, row) not in (None, submission["learner_id"]):
         raise not_found("submission")
     return jsonify(submission_json(submission))
 
@@ -118,13 +115,15 @@ def get_submission(assessment_id, submission_id):
 def get_submissions(assessment_id):
     user = current_user()
     conn = db.connection()
-    row = assessments_sql.assessment_with_enrollment(conn, assessment_id=assessment_id, user_id=user["id"])
-    require_readable(user, row, "assessment")
+    row = load_assessment(conn, user, assessment_id)
     query = parse_query(submission_query_schema)
-    learner_id = visible_learner(user, row, query["learner_id"])
-    if query["learner_id"] not in (None, learner_id):
-        rows, total = [], 0  # a learner asking for someone else's: there are none they may see
-    else:
-        limit, offset = page_window(query)
-        rows, total = attempts_sql.list_submissions(conn, assessment_id=assessment_id, learner_id=learner_id, limit=limit, offset=offset)
+    limit, offset = page_window(query)
+    rows, total = attempts_sql.list_submissions(
+        conn,
+        assessment_id=assessment_id,
+        learner_id=query["learner_id"],
+        visible_to=own_rows_only(user, row),
+        limit=limit,
+        offset=offset,
+    )
     return paginated([submission_json(r) for r in rows], total, query)

@@ -31,23 +31,20 @@ def insert_assessment(conn, *, assessment_id, course_id, title, passing_score, t
     )
 
 
-def assessment_with_enrollment(conn, *, assessment_id, user_id, lock=False):
-    """The assessment and the caller's enrollment in its course (enrollment_* null when none).
-
-    lock=True takes the assessment row for no-key update: question edits and deletes
-    serialise on it, while submissions (which only reference it) are not blocked.
-    """
-    query = f"""
+def assessment_with_enrollment(conn, *, assessment_id, user_id):
+    """The assessment and the caller's enrollment in its course (enrollment_* null when none)."""
+    return fetch_one(
+        conn,
+        f"""
         select {ASSESSMENT_COLUMNS},
                e.role as enrollment_role,
                e.status as enrollment_status
         from assessments a
         left join enrollments e on e.course_id = a.course_id and e.user_id = %(user_id)s
         where a.id = %(id)s
-        """
-    if lock:
-        query += " for no key update of a"
-    return fetch_one(conn, query, {"id": assessment_id, "user_id": user_id})
+        """,
+        {"id": assessment_id, "user_id": user_id},
+    )
 
 
 def question_totals(conn, assessment_id):
@@ -131,6 +128,11 @@ def update_assessment(conn, *, assessment_id, changes):
 
 
 def touch_assessment(conn, assessment_id):
+    """Bump updated_at, holding the row lock to the end of the transaction.
+
+    Question writes call this first: they serialise on the assessment row (positions stay
+    consistent), while submissions, which only reference the row, are not blocked.
+    """
     execute(conn, "update assessments set updated_at = clock_timestamp() where id = %(id)s", {"id": assessment_id})
 
 

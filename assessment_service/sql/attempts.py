@@ -169,56 +169,78 @@ def get_submission(conn, *, assessment_id, submission_id):
     )
 
 
-def _list(conn, *, table_sql, columns, order, assessment_id, learner_id, limit, offset, extra=None):
-    params = {"assessment_id": assessment_id, "learner_id": learner_id, "limit": limit, "offset": offset, **(extra or {})}
-    where = """
-        where assessment_id = %(assessment_id)s
-          and (%(learner_id)s::text is null or learner_id = %(learner_id)s)
+def list_submissions(conn, *, assessment_id, learner_id, visible_to, limit, offset):
+    """A page of an assessment's submissions: one learner's when learner_id is given, and
+    only visible_to's own when that is set (None: everyone's).
+
+    Served by submissions_assessment_submitted_idx, or submissions_number_key for one learner.
     """
+    params = {"assessment_id": assessment_id, "learner_id": learner_id, "visible_to": visible_to, "limit": limit, "offset": offset}
     rows = fetch_all(
         conn,
         f"""
-        select {columns},
+        select {SUBMISSION_COLUMNS},
                count(*) over () as total_count
-        from {table_sql}
-        {where}
-        order by {order}
+        from submissions s
+        where s.assessment_id = %(assessment_id)s
+          and (%(learner_id)s::text is null or s.learner_id = %(learner_id)s)
+          and (%(visible_to)s::text is null or s.learner_id = %(visible_to)s)
+        order by s.submitted_at, s.id
         limit %(limit)s offset %(offset)s
         """,
         params,
     )
     rows, total = page_and_total(rows)
     if total is None:
-        total = fetch_value(conn, f"select count(*) from {table_sql} {where}", params)
+        total = fetch_value(
+            conn,
+            """
+            select count(*)
+            from submissions s
+            where s.assessment_id = %(assessment_id)s
+              and (%(learner_id)s::text is null or s.learner_id = %(learner_id)s)
+              and (%(visible_to)s::text is null or s.learner_id = %(visible_to)s)
+            """,
+            params,
+        )
     return rows, total
 
 
-def list_submissions(conn, *, assessment_id, learner_id, limit, offset):
-    """A page of an assessment's submissions, optionally one learner's.
-
-    Served by submissions_assessment_submitted_idx, or submissions_number_key for one learner.
-    """
-    return _list(
+def list_attempts(conn, *, assessment_id, learner_id, visible_to, limit, offset, grace):
+    """A page of an assessment's attempts, filtered as list_submissions. Served by attempts_number_key."""
+    params = {
+        "assessment_id": assessment_id,
+        "learner_id": learner_id,
+        "visible_to": visible_to,
+        "limit": limit,
+        "offset": offset,
+        "grace": grace,
+    }
+    rows = fetch_all(
         conn,
-        table_sql="submissions s",
-        columns=SUBMISSION_COLUMNS,
-        order="s.submitted_at, s.id",
-        assessment_id=assessment_id,
-        learner_id=learner_id,
-        limit=limit,
-        offset=offset,
+        f"""
+        select {ATTEMPT_COLUMNS},
+               count(*) over () as total_count
+        from attempts
+        where assessment_id = %(assessment_id)s
+          and (%(learner_id)s::text is null or learner_id = %(learner_id)s)
+          and (%(visible_to)s::text is null or learner_id = %(visible_to)s)
+        order by started_at, id
+        limit %(limit)s offset %(offset)s
+        """,
+        params,
     )
-
-
-def list_attempts(conn, *, assessment_id, learner_id, limit, offset, grace):
-    return _list(
-        conn,
-        table_sql="attempts",
-        columns=ATTEMPT_COLUMNS,
-        order="started_at, id",
-        assessment_id=assessment_id,
-        learner_id=learner_id,
-        limit=limit,
-        offset=offset,
-        extra={"grace": grace},
-    )
+    rows, total = page_and_total(rows)
+    if total is None:
+        total = fetch_value(
+            conn,
+            """
+            select count(*)
+            from attempts
+            where assessment_id = %(assessment_id)s
+              and (%(learner_id)s::text is null or learner_id = %(learner_id)s)
+              and (%(visible_to)s::text is null or learner_id = %(visible_to)s)
+            """,
+            params,
+        )
+    return rows, total
