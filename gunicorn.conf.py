@@ -1,4 +1,5 @@
-"""gunicorn settings for the assessment service; each can be overridden on the command line."""
+"""gunicorn settings for the assessment service; each can be overridden on the command line
+or in GUNICORN_CMD_ARGS (e.g. "--workers 8")."""
 
 import os
 
@@ -6,12 +7,43 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # Build the app (and start the embedded PostgreSQL when DATABASE_URL is unset) once in
 # the master, before the workers fork; each worker opens its own pool lazily.
 preload_app = True
-workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
-worker_class = "sync"
+
+# Workers, chosen with `make bench` (2 cores; wrk, 8 connections, on the same machine).
+# req/s, median (best) of 2-4 runs of 10 s on a machine shared with other test runs:
+#                              GET assessment   POST submission   GET submission   bare Flask
+#   sync    2 workers              201 (235)        108 (128)        240 (266)       889 (1039)
+#   sync    4 workers              313 (420)        109 (116)        316 (370)      1034 (1476)
+#   sync    5 workers              259 (431)        133 (174)        263 (433)       964 (1842)
+#   gthread 2 workers x 4 threads  379 (515)        234 (267)        570 (668)      2641 (3185)
+#   gthread 3 workers x 3 threads  563 (633)        211 (228)        604 (770)      2619 (3147)
+#   gthread 4 workers x 2 threads  435 (553)        158 (180)        517 (560)      3577 (4844)
+# A request spends about half its time waiting on PostgreSQL round trips (py-spy): threads
+# fill that wait without a process each, and gthread keeps connections alive (nginx's
+# upstream keepalive, wrk) where sync workers close them after every response. Three
+# processes on two cores keep both busy while one waits on the GIL or the database; more
+# only add context switches. WEB_CONCURRENCY and GUNICORN_THREADS change the numbers,
+# and --worker-class sync still works.
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+threads = int(os.environ.get("GUNICORN_THREADS", "3"))
+
+# A worker silent for this long is killed and replaced (a request may take at most this).
 timeout = 30
+# On SIGTERM (or a HUP/upgrade) workers finish the requests they hold, for up to this
+# long, then exit; nginx's proxy_read_timeout (35 s) is longer than both.
 graceful_timeout = 20
+# Idle keep-alive connections (gthread workers; nginx keeps up to 16 open per upstream).
 keepalive = 5
 # Our own JSON access log is written by the app; gunicorn's would duplicate it.
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+
+def post_worker_init(worker):
+    """Give each thread a connection: the pool of this worker holds at least `threads`."""
+    app = worker.wsgi
+    database = getattr(app, "extensions", {}).get("db")
+    if database is not None and database.pool_max < worker.cfg.threads:
+        worker.log.warning("DB_POOL_MAX=%s is below threads=%s; using %s", database.pool_max, worker.cfg.threads, worker.cfg.threads)
+        database.pool_max = worker.cfg.threads

@@ -134,9 +134,11 @@ class Load:
         common = {"connections": self.args.connections, "threads": self.args.threads}
         if self.args.warmup:
             wrk.run(self.wrk_path, name, url, seconds=self.args.warmup, **common, **options)
+        load_average = os.getloadavg()[0]
         measurement = wrk.run(self.wrk_path, name, url, seconds=self.args.seconds, **common, **options)
+        measurement.load_average = round(load_average, 2)
         note = f"  ({measurement.failed} failed)" if measurement.failed else ""
-        print(f"bench:   {name}: {measurement.requests_per_second:,.0f} req/s{note}", flush=True)
+        print(f"bench:   {name}: {measurement.requests_per_second:,.0f} req/s{note}  (load average before: {load_average:.1f})", flush=True)
         return measurement
 
 
@@ -215,6 +217,9 @@ def main(argv=None):
         "cpus": os.cpu_count(),
         "wrk": {"connections": args.connections, "threads": args.threads, "seconds": args.seconds},
     }
+    if os.getloadavg()[0] > 1.0:
+        # Other work on these 2 cores skews every figure; the table records the load per row.
+        print(f"bench: warning: the machine is busy (load average {os.getloadavg()[0]:.1f}); figures will be low and noisy", flush=True)
     print(f"bench: PostgreSQL server {psycopg2.extensions.parse_dsn(server_dsn()).get('host', 'local socket')}; results in {RESULTS_DIR}", flush=True)
 
     with bench_database(server_dsn()) as dsn, tempfile.TemporaryDirectory(prefix="bench-") as scratch:

@@ -39,6 +39,8 @@ class Measurement:
     requests: int
     failed: int  # non-2xx/3xx responses plus socket errors
     learners_reused: int = 0
+    load_average: float = 0.0  # the machine's 1-minute load average when it started
+
 
     def as_dict(self):
         return asdict(self)
