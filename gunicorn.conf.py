@@ -1,7 +1,10 @@
 """gunicorn settings for the assessment service; each can be overridden on the command line
 or in GUNICORN_CMD_ARGS (e.g. "--workers 8")."""
 
+import glob
 import os
+import shutil
+import tempfile
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # Build the app (and start the embedded PostgreSQL when DATABASE_URL is unset) once in
@@ -47,3 +50,62 @@ def post_worker_init(worker):
     if database is not None and database.pool_max < worker.cfg.threads:
         worker.log.warning("DB_POOL_MAX=%s is below threads=%s; using %s", database.pool_max, worker.cfg.threads, worker.cfg.threads)
         database.pool_max = worker.cfg.threads
+
+
+# ---------------------------------------------------------------- Prometheus multiprocess mode
+# Every worker writes its metric samples to files in PROMETHEUS_MULTIPROC_DIR and
+# GET /metrics adds them up. prometheus_client picks its mode when it is imported, so the
+# directory is set here, before the app is loaded (preload_app), and it must start empty:
+# files left by an earlier run would add their old counts. A given PROMETHEUS_MULTIPROC_DIR
+# is emptied; without one, the master uses $TMPDIR/assessment-metrics-<its pid>, removed
+# on exit, and removes those of masters that are gone (killed, or only --print-config).
+_METRICS_READY = "ASSESSMENT_METRICS_DIR_READY"  # this master's pid: a HUP reload keeps the files
+_METRICS_OWNED = "ASSESSMENT_METRICS_DIR_OWNED"
+
+
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _prepare_metrics_dir():
+    if os.environ.get(_METRICS_READY) == str(os.getpid()):
+        return
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        os.makedirs(path, exist_ok=True)
+        for stale in glob.glob(os.path.join(path, "*.db")):
+            os.remove(stale)
+    else:
+        base = tempfile.gettempdir()
+        for stale in glob.glob(os.path.join(base, "assessment-metrics-*")):
+            pid = stale.rsplit("-", 1)[-1]
+            if pid.isdigit() and not _process_alive(int(pid)):
+                shutil.rmtree(stale, ignore_errors=True)
+        path = os.path.join(base, f"assessment-metrics-{os.getpid()}")
+        shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(path)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+        os.environ[_METRICS_OWNED] = path
+    os.environ[_METRICS_READY] = str(os.getpid())
+
+
+_prepare_metrics_dir()
+
+
+def child_exit(server, worker):
+    """A worker is gone: drop its live gauges (its counters and histograms still count)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    owned = os.environ.get(_METRICS_OWNED)
+    if owned and owned == os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        shutil.rmtree(owned, ignore_errors=True)

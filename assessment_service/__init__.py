@@ -5,7 +5,7 @@ import logging
 from flask import Blueprint, Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, cli, db, embedded, errors, idempotency, logs
+from . import auth, cli, db, embedded, errors, idempotency, logs, metrics
 from .config import Config
 from .web import DecimalJSONProvider, IdConverter
 
@@ -29,6 +29,7 @@ def create_app(config=None):
     database = db.Database(
         dsn, pool_min=config.DB_POOL_MIN, pool_max=config.DB_POOL_MAX, connect_timeout=config.DB_CONNECT_TIMEOUT
     )
+    metrics.init_app(app)  # first: its after_request then runs last, after the commit
     logs.init_app(app)
     db.init_app(app, database)
     errors.init_app(app)
