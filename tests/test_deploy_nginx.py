@@ -1,0 +1,147 @@
+"""deploy/nginx.conf for real: Debian's nginx on loopback in front of two gunicorn instances
+(BEHIND_PROXY=true) sharing the test database, with the retake limit under concurrency
+checked through it."""
+
+import os
+import re
+import threading
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from deploy_support import Daemon, ensure_debian_package, free_port
+from factories import (
+    answers,
+    assessment_url,
+    assessment_with_questions,
+    rows,
+    true_false,
+)
+from support import Gunicorn, concurrently, http
+
+from assessment_service.config import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+SIMULTANEOUS = 24
+MAX_ATTEMPTS = 3
+
+
+def nginx_config(upstream_ports, listen_port, directory):
+    """deploy/nginx.conf with the test's ports and paths, inside a minimal main config."""
+    site = (PROJECT_ROOT / "deploy" / "nginx.conf").read_text()
+    servers = "".join(f"    server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;\n" for port in upstream_ports)
+    site, upstreams = re.subn(r"^\s*server 127\.0\.0\.1:8000[^;]*;\n", servers, site, flags=re.MULTILINE)
+    site, listens = re.subn(r"listen 80;", f"listen 127.0.0.1:{listen_port};", site)
+    site, logs = re.subn(r"access_log \S+;", f"access_log {directory}/access.log;", site)
+    assert (upstreams, listens, logs) == (1, 1, 1), "deploy/nginx.conf no longer has the lines this test replaces"
+    temp_paths = "".join(f"    {kind}_temp_path {directory}/{kind}_temp;\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    return (
+        # As root, nginx's workers would switch to nobody, who cannot enter pytest's tmp dir.
+        ("user root;\n" if os.geteuid() == 0 else "")
+        + f"worker_processes 1;\npid {directory}/nginx.pid;\nerror_log {directory}/error.log warn;\n"
+        + "events { worker_connections 256; }\n"
+        + "http {\n    default_type application/octet-stream;\n"
+        + temp_paths
+        + site
+        + "}\n"
+    )
+
+
+@pytest.fixture(scope="module")
+def nginx_in_front(database_dsn, tmp_path_factory):
+    """nginx on a free loopback port -> two gunicorn instances (2 workers each)."""
+    nginx = ensure_debian_package("nginx", "nginx")
+    directory = tmp_path_factory.mktemp("nginx")
+    upstreams = []
+    proxy = None
+    try:
+        for _ in range(2):
+            upstreams.append(Gunicorn(database_dsn, workers=2, extra_env={"BEHIND_PROXY": "true"}))
+        port = free_port()
+        config = Path(directory) / "nginx.conf"
+        config.write_text(nginx_config([u.port for u in upstreams], port, directory))
+        proxy = Daemon(
+            [nginx, "-p", str(directory), "-e", f"{directory}/error.log", "-c", str(config), "-g", "daemon off;"],
+            port,
+            Path(directory) / "nginx.out",
+        )
+        yield f"http://127.0.0.1:{port}", upstreams
+    finally:
+        if proxy is not None:
+            proxy.stop()
+        for upstream in upstreams:
+            upstream.stop()
+
+
+def submissions_counted(upstream):
+    """POST .../submissions answered by one gunicorn, from its /metrics."""
+    import urllib.request
+
+    from test_metrics import samples
+
+    with urllib.request.urlopen(upstream.base_url + "/metrics", timeout=10) as response:
+        found = samples(response.read().decode())
+    return sum(
+        count
+        for (name, labels), count in found.items()
+        if name == "http_requests_total" and dict(labels).get("route", "").endswith("/submissions") and dict(labels)["method"] == "POST"
+    )
+
+
+def test_retake_limit_holds_through_nginx_and_two_instances(nginx_in_front, testapp, instructor, course, learner, enroll, db_conn):
+    base_url, upstreams = nginx_in_front
+    enroll(course["id"], learner)
+    assessment, questions = assessment_with_questions(
+        testapp, instructor, course["id"], [true_false(), true_false(correct_answer=False)], max_attempts=MAX_ATTEMPTS
+    )
+    url = base_url + assessment_url(assessment["id"], "submissions")
+    body = {"answers": answers(questions)}
+    before = [submissions_counted(upstream) for upstream in upstreams]
+    barrier = threading.Barrier(SIMULTANEOUS)
+
+    def submit():
+        barrier.wait(timeout=30)
+        status, response, _ = http("POST", url, body, headers=learner.headers)
+        return status, response
+
+    outcomes = concurrently([submit] * SIMULTANEOUS)
+
+    assert Counter(status for status, _ in outcomes) == {201: MAX_ATTEMPTS, 403: SIMULTANEOUS - MAX_ATTEMPTS}
+    assert sorted(response["attempt_number"] for status, response in outcomes if status == 201) == [1, 2, 3]
+    assert {response["error"]["code"] for status, response in outcomes if status == 403} == {"attempt_limit_reached"}
+    stored = rows(
+        db_conn,
+        "select attempt_number from submissions where assessment_id = %s and learner_id = %s order by attempt_number",
+        (assessment["id"], learner.id),
+    )
+    assert stored == [(1,), (2,), (3,)]
+    # nginx spread the submissions over both instances.
+    served = [submissions_counted(upstream) - earlier for upstream, earlier in zip(upstreams, before)]
+    assert sum(served) == SIMULTANEOUS and all(count > 0 for count in served), served
+
+
+def test_request_id_passes_through_both_ways(nginx_in_front):
+    base_url, _ = nginx_in_front
+    status, _, headers = http("GET", base_url + "/healthz", headers={"X-Request-ID": "trace-4711.abc"})
+    assert status == 200 and headers["X-Request-ID"] == "trace-4711.abc"
+    # Without one, nginx makes one up, and the service answers with that same id.
+    status, _, headers = http("GET", base_url + "/healthz")
+    assert status == 200 and re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"])
+
+
+def test_forwarded_host_is_what_the_service_links_to(nginx_in_front, admin):
+    base_url, _ = nginx_in_front
+    status, _, headers = http("GET", base_url + "/api/v1/courses", headers={**admin.headers, "Host": "assessments.example.test:8443"})
+    assert status == 200
+    assert headers["Link"].startswith("<http://assessments.example.test:8443/api/v1/courses?")
+
+
+def test_nginx_refuses_a_too_large_body_with_the_error_envelope(nginx_in_front, learner):
+    base_url, _ = nginx_in_front
+    status, body, headers = http(
+        "POST", base_url + "/api/v1/courses", {"title": "x" * (1024 * 1024 + 10)}, headers={**learner.headers, "X-Request-ID": "big-one"}
+    )
+    assert status == 413
+    assert body["error"]["code"] == "payload_too_large"
+    assert headers["X-Request-ID"] == "big-one"
