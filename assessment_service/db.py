@@ -3,7 +3,8 @@
 A request checks a connection out the first time it needs one; after the view has
 answered, the transaction commits when the response is a success and rolls back
 otherwise, and the connection goes back to the pool clean. Views and domain code
-never commit: the request is the transaction.
+never commit: the request is the transaction. (GET requests only read, and run in
+autocommit: see READ_ONLY_METHODS.)
 """
 
 import functools
@@ -16,7 +17,7 @@ import psycopg2.extensions
 import psycopg2.extras
 import psycopg2.pool
 import simplejson
-from flask import current_app, g
+from flask import current_app, g, request
 
 from .errors import CONNECTION_ERRORS, DatabaseUnavailable, service_unavailable_response
 
@@ -118,10 +119,18 @@ def init_app(app, database):
     app.teardown_request(_return_connection)
 
 
+# Requests that only read run statement by statement (autocommit): no BEGIN and COMMIT
+# round trips. Every read view answers from statements that are each consistent on their
+# own (a page and its count come from one statement; question totals from the questions).
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def connection():
     """The current request's connection, in its transaction (checked out on first use)."""
     if "db_conn" not in g:
-        g.db_conn = current_app.extensions["db"].connect()
+        conn = current_app.extensions["db"].connect()
+        conn.autocommit = request.method in READ_ONLY_METHODS
+        g.db_conn = conn
     return g.db_conn
 
 

@@ -26,7 +26,7 @@ def test_an_aborted_transaction_keeps_its_connection_pooled(app, testapp):
     """A statement timeout answers 503 but is no reason to drop the (healthy) connection."""
     from assessment_service import db
 
-    @app.get("/slow")
+    @app.post("/slow")
     def slow():
         with db.connection().cursor() as cur:
             cur.execute("set local statement_timeout = 10")
@@ -38,7 +38,28 @@ def test_an_aborted_transaction_keeps_its_connection_pooled(app, testapp):
         return {"pid": db.connection().get_backend_pid()}
 
     before = testapp.get("/backend").json["pid"]
-    error = testapp.get("/slow", status=503).json["error"]
+    error = testapp.post("/slow", status=503).json["error"]
     assert error["code"] == "service_unavailable"
     assert testapp.get("/backend").json["pid"] == before
     assert app.extensions["db"].pool_stats() == (0, 1)
+
+
+def test_reads_run_without_a_transaction_and_writes_in_one(app, testapp):
+    """GET skips the BEGIN/COMMIT round trips; anything else is one transaction."""
+    from assessment_service import db
+
+    @app.route("/mode", methods=["GET", "POST"])
+    def mode():
+        conn = db.connection()
+        with conn.cursor() as cur:
+            cur.execute("select now() = statement_timestamp()")
+            single_statement = cur.fetchone()[0]
+            cur.execute("select pg_sleep(0.01)")
+            cur.execute("select now() = statement_timestamp()")
+            return {"autocommit": conn.autocommit, "own_clock": [single_statement, cur.fetchone()[0]]}
+
+    read = testapp.get("/mode").json
+    assert read == {"autocommit": True, "own_clock": [True, True]}
+    write = testapp.post("/mode").json
+    # In one transaction, now() stays the transaction's start while statements move on.
+    assert write["autocommit"] is False and write["own_clock"][1] is False
