@@ -7,7 +7,6 @@ never commit: the request is the transaction. (GET requests only read, and run i
 autocommit: see READ_ONLY_METHODS.)
 """
 
-import functools
 import logging
 import os
 import threading
@@ -16,15 +15,13 @@ import psycopg2
 import psycopg2.extensions
 import psycopg2.extras
 import psycopg2.pool
-import simplejson
 from flask import current_app, g, request
 
+from . import jsonio
 from .errors import CONNECTION_ERRORS, DatabaseUnavailable, service_unavailable_response
 
 log = logging.getLogger(__name__)
 
-# jsonb numbers come back as Decimal so that answer keys stay exact.
-_load_jsonb = functools.partial(simplejson.loads, use_decimal=True)
 
 
 class Database:
@@ -68,7 +65,8 @@ class Database:
         if conn.closed:
             self.release(conn)
             return self.connect()
-        psycopg2.extras.register_default_jsonb(conn, loads=_load_jsonb)
+        # jsonb numbers come back as Decimal so that answer keys stay exact.
+        psycopg2.extras.register_default_jsonb(conn, loads=jsonio.loads)
         return conn
 
     def release(self, conn):

@@ -1,14 +1,16 @@
 """JSON in and out with exact decimals: numbers with a fraction are Decimal both ways."""
 
 import datetime
+import decimal
 
 import simplejson
+
+UTC = datetime.timezone.utc
 
 
 def iso_timestamp(moment):
     """ISO 8601 UTC with millisecond precision and a Z, e.g. 2026-11-29T13:40:21.123Z."""
-    moment = moment.astimezone(datetime.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def _default(value):
@@ -17,10 +19,17 @@ def _default(value):
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+# Built once: simplejson.dumps/loads with options build a new encoder/decoder per call.
+_ENCODER = simplejson.JSONEncoder(use_decimal=True, default=_default, ensure_ascii=False)
+_DECODER = simplejson.JSONDecoder(parse_float=decimal.Decimal, allow_nan=False)
+
+
 def dumps(value, **kwargs):
-    return simplejson.dumps(value, use_decimal=True, default=_default, ensure_ascii=False, **kwargs)
+    if kwargs:
+        return simplejson.dumps(value, use_decimal=True, default=_default, ensure_ascii=False, **kwargs)
+    return _ENCODER.encode(value)
 
 
 def loads(text):
     """Parse JSON text; fractions and exponents become Decimal; NaN and Infinity are refused."""
-    return simplejson.loads(text, use_decimal=True, allow_nan=False)
+    return _DECODER.decode(text)
