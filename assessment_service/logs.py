@@ -12,7 +12,8 @@ from flask import current_app, g, request
 access_log = logging.getLogger("assessment_service.access")
 
 # A caller's request id is echoed only when it is a sane token (no header injection, bounded).
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# fullmatch, not match: "$" also matches before a final newline, which no header may carry.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 class JsonFormatter(logging.Formatter):
@@ -43,7 +44,7 @@ def init_app(app):
 def _start():
     g.started = time.perf_counter()
     incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
 
 
 def _finish(response):

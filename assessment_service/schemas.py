@@ -83,7 +83,8 @@ class QueryInteger(fields.Integer):
 
 
 class PageQuery(Schema):
-    page = QueryInteger(load_default=1, validate=validate.Range(min=1))
+    # The bound QueryInteger's nine digits imply, stated so that the OpenAPI document has it.
+    page = QueryInteger(load_default=1, validate=validate.Range(min=1, max=999_999_999))
     per_page = QueryInteger(load_default=20, validate=validate.Range(min=1, max=100))
 
 

@@ -966,3 +966,14 @@ def test_a_hostile_request_id_is_not_echoed(testapp, scene, value):
     assert_refused(response, 404, "not_found")
     assert response.headers["X-Request-ID"] != value
     assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
+
+
+@pytest.mark.parametrize("value", ["abc\n", "abc\r\n", "abc\nSet-Cookie: session=stolen"])
+def test_a_request_id_ending_in_a_newline_is_not_echoed(app, value):
+    # WebTest refuses to send such a header, and HTTP servers refuse to pass one on; a WSGI
+    # environ can still hold it, and echoing it made Werkzeug raise (a 500).
+    response = app.test_client().get(f"{API}/courses/crs_none", environ_overrides={"HTTP_X_REQUEST_ID": value})
+
+    assert response.status_code == 401
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
+    assert set(response.get_json()["error"]) == {"code", "message", "details"}
