@@ -241,3 +241,22 @@ def test_concurrent_starts_respect_max_attempts(live_server, testapp, quiz, lear
     assert [status for status, _, _ in rounds[2]] == [403] * 10
     assert {body["error"]["code"] for _, body, _ in rounds[2]} == {"attempt_limit_reached"}
     assert [number for number, _ in stored_attempts(db_conn, assessment["id"])] == [1, 2]
+
+
+def test_times_are_one_instant_per_event(testapp, quiz, learner, db_conn):
+    timed, question = quiz()
+    attempt = start(testapp, timed, learner)
+    submit(testapp, timed, question, learner, attempt["id"])
+    untimed, other_question = quiz(time_limit_minutes=None)
+    submit(testapp, untimed, other_question, learner)
+    with db_conn.cursor() as cur:
+        cur.execute(
+            """
+            select a.expires_at is null or a.expires_at - a.started_at = make_interval(mins => s.time_limit_minutes),
+                   a.submitted_at = sub.submitted_at
+            from attempts a
+            join assessments s on s.id = a.assessment_id
+            join submissions sub on sub.attempt_id = a.id
+            """
+        )
+        assert cur.fetchall() == [(True, True), (True, True)]

@@ -70,11 +70,10 @@ def start_attempt(conn, *, attempt_id, assessment_id, learner_id, attempt_number
         conn,
         f"""
         insert into attempts (id, assessment_id, learner_id, attempt_number, status, started_at, expires_at)
-        values (
-            %(id)s, %(assessment_id)s, %(learner_id)s, %(attempt_number)s, 'in_progress',
-            clock_timestamp(),
-            clock_timestamp() + make_interval(mins => %(time_limit_minutes)s)
-        )
+        select %(id)s, %(assessment_id)s, %(learner_id)s, %(attempt_number)s, 'in_progress',
+               clock.now,
+               clock.now + make_interval(mins => %(time_limit_minutes)s)
+        from (select clock_timestamp() as now) as clock
         returning {ATTEMPT_COLUMNS}
         """,
         {
@@ -113,7 +112,7 @@ _INSERT_SUBMISSION = """
         )
         select %(submission_id)s, %(assessment_id)s, %(learner_id)s, attempt.id, attempt.attempt_number,
                %(score)s, %(passed)s, %(points_earned)s, %(points_possible)s, %(answers)s, %(results)s,
-               clock_timestamp()
+               attempt.submitted_at
         from attempt
         returning """ + SUBMISSION_COLUMNS
 
@@ -127,9 +126,10 @@ def insert_submission_with_new_attempt(conn, *, attempt_id, attempt_number, subm
         """
         with attempt as (
             insert into attempts (id, assessment_id, learner_id, attempt_number, status, started_at, submitted_at)
-            values (%(attempt_id)s, %(assessment_id)s, %(learner_id)s, %(attempt_number)s, 'submitted',
-                    clock_timestamp(), clock_timestamp())
-            returning id, attempt_number
+            select %(attempt_id)s, %(assessment_id)s, %(learner_id)s, %(attempt_number)s, 'submitted',
+                   clock.now, clock.now
+            from (select clock_timestamp() as now) as clock
+            returning id, attempt_number, submitted_at
         )"""
         + _INSERT_SUBMISSION,
         params,
@@ -149,7 +149,7 @@ def insert_submission_closing_attempt(conn, *, attempt_id, submission_id, assess
                 submitted_at = clock_timestamp()
             where id = %(attempt_id)s
               and status = 'in_progress'
-            returning id, attempt_number
+            returning id, attempt_number, submitted_at
         )"""
         + _INSERT_SUBMISSION,
         params,
