@@ -24,6 +24,7 @@ from assessment_service.db import apply_schema
 
 from . import explain, wrk
 from . import seed as seeding
+from .machine import CpuMeter
 from .wrk import BENCH_DIR
 
 RESULTS_DIR = BENCH_DIR / "results"
@@ -129,16 +130,19 @@ class Load:
     def __init__(self, wrk_path, args):
         self.wrk_path = wrk_path
         self.args = args
+        self.meter = None  # a CpuMeter of the server under test
 
     def measure(self, name, url, **options):
         common = {"connections": self.args.connections, "threads": self.args.threads}
         if self.args.warmup:
             wrk.run(self.wrk_path, name, url, seconds=self.args.warmup, **common, **options)
         load_average = os.getloadavg()[0]
+        self.meter.start()
         measurement = wrk.run(self.wrk_path, name, url, seconds=self.args.seconds, **common, **options)
+        measurement.others_cpu_percent = self.meter.stop()
         measurement.load_average = round(load_average, 2)
         note = f"  ({measurement.failed} failed)" if measurement.failed else ""
-        print(f"bench:   {name}: {measurement.requests_per_second:,.0f} req/s{note}  (load average before: {load_average:.1f})", flush=True)
+        print(f"bench:   {name}: {measurement.requests_per_second:,.0f} req/s{note}  (other work took {measurement.others_cpu_percent:.0f}% of the CPU)", flush=True)
         return measurement
 
 
@@ -169,15 +173,17 @@ TABLE_ORDER = ("bare", "list", "get", "submit", "get_submission", "list_own", "l
 
 
 def print_table(results, out=sys.stdout):
+    """The table; "others" is the share of the machine's CPU that work outside the bench took."""
     bare = results["bare"].requests_per_second
-    print(f"\n{'endpoint':48} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8}", file=out)
+    print(f"\n{'endpoint':48} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'others':>7}", file=out)
     for key in TABLE_ORDER:
         if key in results:
             m = results[key]
             failed = f"  {m.failed} failed" if m.failed else ""
             reused = f"  learners reused x{m.learners_reused}" if m.learners_reused else ""
             print(
-                f"{m.name:48} {m.requests_per_second:9,.0f} {m.p50_ms:8.2f} {m.p99_ms:8.2f} {m.requests_per_second / bare:8.2f}{failed}{reused}",
+                f"{m.name:48} {m.requests_per_second:9,.0f} {m.p50_ms:8.2f} {m.p99_ms:8.2f} {m.requests_per_second / bare:8.2f}"
+                f" {m.others_cpu_percent:6.0f}%{failed}{reused}",
                 file=out,
             )
 
@@ -217,9 +223,13 @@ def main(argv=None):
         "cpus": os.cpu_count(),
         "wrk": {"connections": args.connections, "threads": args.threads, "seconds": args.seconds},
     }
-    if os.getloadavg()[0] > 1.0:
-        # Other work on these 2 cores skews every figure; the table records the load per row.
-        print(f"bench: warning: the machine is busy (load average {os.getloadavg()[0]:.1f}); figures will be low and noisy", flush=True)
+    idle_check = CpuMeter(server_pid=None, database_name=None)
+    idle_check.start()
+    time.sleep(2)
+    busy = idle_check.stop()
+    if busy > 10:
+        # Other work on these cores lowers every figure; the table shows its share per row.
+        print(f"bench: warning: other work takes {busy:.0f}% of the CPU; figures will be low and noisy", flush=True)
     print(f"bench: PostgreSQL server {psycopg2.extensions.parse_dsn(server_dsn()).get('host', 'local socket')}; results in {RESULTS_DIR}", flush=True)
 
     with bench_database(server_dsn()) as dsn, tempfile.TemporaryDirectory(prefix="bench-") as scratch:
@@ -228,9 +238,11 @@ def main(argv=None):
         print(f"bench: gunicorn {report['gunicorn']}", flush=True)
         results = {}
         with bare_server as server:
+            load.meter = CpuMeter(server.process.pid, database_name=None)
             results["bare"] = load.measure("bare Flask JSON (same gunicorn config)", server.base_url + "/")
 
         with Gunicorn("app:app", "/readyz", env={"DATABASE_URL": dsn}, log_name="gunicorn-app") as server:
+            load.meter = CpuMeter(server.process.pid, database_name=psycopg2.extensions.parse_dsn(dsn)["dbname"])
             data = seeding.seed(dsn, server.base_url, learners=args.learners)
             submit_file = os.path.join(scratch, "submit.txt")
             with open(submit_file, "w") as file:
@@ -261,8 +273,6 @@ def main(argv=None):
                 stored_large = seeding.count_submissions(dsn)
                 print(f"bench: measuring with {stored_large:,} stored submissions", flush=True)
                 large = measure_service(load, server.base_url, data, submit_file, extra_lists)
-                paths = explain.hot_paths(data, seeding.scale_learner_id(1), scale_token, scale_assessment)
-                plans = explain.explain_paths(dsn, paths)
                 report["scale"] = {
                     "seed_seconds": round(time.monotonic() - seed_started, 1),
                     "stored_small": stored_small,
@@ -270,6 +280,9 @@ def main(argv=None):
                     "small": report["results"],
                     "large": {key: m.as_dict() for key, m in large.items()},
                 }
+                (RESULTS_DIR / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+                paths = explain.hot_paths(data, seeding.scale_learner_id(1), scale_token, scale_assessment)
+                plans = explain.explain_paths(dsn, paths)
                 report["explain"] = plans
 
     report["seconds"] = round(time.monotonic() - started, 1)

@@ -40,6 +40,7 @@ class Measurement:
     failed: int  # non-2xx/3xx responses plus socket errors
     learners_reused: int = 0
     load_average: float = 0.0  # the machine's 1-minute load average when it started
+    others_cpu_percent: float = 0.0  # share of the machine's CPU that other work took meanwhile
 
 
     def as_dict(self):
