@@ -18,8 +18,14 @@ from support import Gunicorn, concurrently, http
 pytestmark = pytest.mark.slow
 
 
-def run_as_user():
-    """PgBouncer refuses to run as root; as root we start it with `-u` and this user."""
+def run_as_user(target_host):
+    """PgBouncer refuses to run as root; as root we start it with `-u` and this user.
+
+    A server on a unix socket (the embedded PostgreSQL) is reachable only by the owner of
+    the socket's directory, so that owner it is.
+    """
+    if target_host and target_host.startswith("/"):
+        return pwd.getpwuid(os.stat(target_host).st_uid)
     for name in ("postgres", "nobody"):
         try:
             return pwd.getpwnam(name)
@@ -39,7 +45,7 @@ def pgbouncer_dsn(database_dsn):
     directory = Path(tempfile.mkdtemp(prefix="pgbouncer-test-"))
     command = [pgbouncer]
     if os.geteuid() == 0:
-        account = run_as_user()
+        account = run_as_user(target.get("host"))
         os.chown(directory, account.pw_uid, account.pw_gid)
         command += ["-u", account.pw_name]
     server = " ".join(
