@@ -11,31 +11,34 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # the master, before the workers fork; each worker opens its own pool lazily.
 preload_app = True
 
-# Workers, chosen with `make bench` (2 cores; wrk, 8 connections, on the same machine).
-# req/s, median (best) of 2-4 runs of 10 s on a machine shared with other test runs:
-#                              GET assessment   POST submission   GET submission   bare Flask
-#   sync    2 workers              201 (235)        108 (128)        240 (266)       889 (1039)
-#   sync    4 workers              313 (420)        109 (116)        316 (370)      1034 (1476)
-#   sync    5 workers              259 (431)        133 (174)        263 (433)       964 (1842)
-#   gthread 2 workers x 4 threads  379 (515)        234 (267)        570 (668)      2641 (3185)
-#   gthread 3 workers x 3 threads  563 (633)        211 (228)        604 (770)      2619 (3147)
-#   gthread 4 workers x 2 threads  435 (553)        158 (180)        517 (560)      3577 (4844)
-# A request spends about half its time waiting on PostgreSQL round trips (py-spy): threads
-# fill that wait without a process each, and gthread keeps connections alive (nginx's
-# upstream keepalive, wrk) where sync workers close them after every response. Three
-# processes on two cores keep both busy while one waits on the GIL or the database; more
-# only add context switches. WEB_CONCURRENCY and GUNICORN_THREADS change the numbers,
-# and --worker-class sync still works.
-worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
-threads = int(os.environ.get("GUNICORN_THREADS", "3"))
+# Workers, chosen with `make bench` (2 cores; wrk with 8 connections on the same machine;
+# medians of 2 runs of 10 s per endpoint while other work took under 3% of the CPU):
+#                                  req/s (p99 ms)
+#                                  GET assessment  POST submission  GET submission  bare Flask
+#   sync    3 workers                754 (15)        357 (32)         836 (14)      3626 (6)
+#   sync    4 workers                708 (18)        331 (33)         865 (13)      3918 (9)
+#   sync    5 workers                756 (20)        352 (36)         859 (16)      3397 (10)
+#   gthread 2 workers x 4 threads    665 (26)        332 (46)         820 (24)      2741 (9)
+#   gthread 3 workers x 3 threads    833 (22)        358 (46)         833 (21)      3882 (7)
+#   gthread 4 workers x 2 threads    869 (26)        390 (44)         934 (20)      3985 (6)
+# Throughput is within noise across them: the two cores are saturated by Python and
+# PostgreSQL together, whatever the split. sync workers keep the tail lowest (no GIL
+# hand-offs between threads), and nginx in front buffers slow clients, which is what sync
+# workers need. 4 = 2 per core leaves room for a worker waiting on a row lock. (Measured
+# first while other test suites shared the machine, gthread looked 1.5-2x faster: under
+# CPU contention keep-alive saves more. Compare runs only where the bench's "others"
+# column is near 0.) WEB_CONCURRENCY and GUNICORN_THREADS change the numbers; threads > 1
+# makes gunicorn use gthread workers.
+worker_class = "sync"
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 
 # A worker silent for this long is killed and replaced (a request may take at most this).
 timeout = 30
 # On SIGTERM (or a HUP/upgrade) workers finish the requests they hold, for up to this
 # long, then exit; nginx's proxy_read_timeout (35 s) is longer than both.
 graceful_timeout = 20
-# Idle keep-alive connections (gthread workers; nginx keeps up to 16 open per upstream).
+# Idle keep-alive connections, with gthread workers (sync workers close after each response).
 keepalive = 5
 # Our own JSON access log is written by the app; gunicorn's would duplicate it.
 accesslog = None
