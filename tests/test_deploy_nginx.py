@@ -145,3 +145,10 @@ def test_nginx_refuses_a_too_large_body_with_the_error_envelope(nginx_in_front, 
     assert status == 413
     assert body["error"]["code"] == "payload_too_large"
     assert headers["X-Request-ID"] == "big-one"
+
+
+def test_metrics_are_not_served_to_the_public(nginx_in_front):
+    base_url, upstreams = nginx_in_front
+    status, body, _ = http("GET", base_url + "/metrics")
+    assert status == 404 and body["error"]["code"] == "not_found"
+    assert submissions_counted(upstreams[0]) >= 0  # each instance still serves its own
