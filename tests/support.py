@@ -81,9 +81,19 @@ class Gunicorn:
         )
         try:
             wait_until_ready(self.base_url)
+            # The first worker answers while the master may still be forking the others;
+            # tests that compare worker pids need all of them.
+            self.wait_for_workers(workers)
         except RuntimeError:
             self.stop()
             raise
+
+    def wait_for_workers(self, count, timeout=15):
+        deadline = time.monotonic() + timeout
+        while len(self.worker_pids()) < count:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start {count} workers")
+            time.sleep(0.05)
 
     def worker_pids(self):
         import psutil
