@@ -1,0 +1,49 @@
+"""gunicorn.conf.py: a SIGTERM lets the request in flight finish (graceful shutdown)."""
+
+import signal
+import threading
+import time
+
+import psycopg2
+import pytest
+
+from factories import answers, assessment_url, assessment_with_questions, rows, true_false
+from support import Gunicorn, http
+
+pytestmark = pytest.mark.slow
+
+
+def test_sigterm_lets_the_submission_in_flight_finish(database_dsn, testapp, instructor, course, learner, enroll, db_conn):
+    enrollment = enroll(course["id"], learner)
+    assessment, questions = assessment_with_questions(testapp, instructor, course["id"], [true_false()])
+    server = Gunicorn(database_dsn, workers=1)
+    # Hold the learner's enrollment row, so that the submission waits inside its request.
+    blocker = psycopg2.connect(database_dsn)
+    outcome = {}
+    try:
+        with blocker.cursor() as cur:
+            cur.execute("select id from enrollments where id = %s for update", (enrollment["id"],))
+
+        def submit():
+            outcome["status"], outcome["body"], _ = http(
+                "POST", server.base_url + assessment_url(assessment["id"], "submissions"), {"answers": answers(questions)}, headers=learner.headers
+            )
+
+        request = threading.Thread(target=submit)
+        request.start()
+        deadline = time.monotonic() + 10
+        while not rows(db_conn, "select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()"):
+            assert time.monotonic() < deadline, "the submission never reached the lock"
+            time.sleep(0.05)
+
+        server.process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)  # the worker has been told to stop while it holds the request
+        assert server.process.poll() is None
+        blocker.rollback()
+        request.join(timeout=20)
+        assert outcome["status"] == 201, outcome
+        assert server.process.wait(timeout=20) == 0
+    finally:
+        blocker.close()
+        server.stop()
+    assert rows(db_conn, "select attempt_number from submissions where id = %s", (outcome["body"]["id"],)) == [(1,)]
