@@ -6,8 +6,13 @@ import time
 
 import psycopg2
 import pytest
-
-from factories import answers, assessment_url, assessment_with_questions, rows, true_false
+from factories import (
+    answers,
+    assessment_url,
+    assessment_with_questions,
+    rows,
+    true_false,
+)
 from support import Gunicorn, http
 
 pytestmark = pytest.mark.slow
