@@ -29,7 +29,6 @@ class Config:
         self.DB_POOL_MAX = _int("DB_POOL_MAX", 4)
         # Seconds a request waits for a connection before answering 503.
         self.DB_CONNECT_TIMEOUT = _int("DB_CONNECT_TIMEOUT", 5)
-        self.DB_STATEMENT_TIMEOUT_MS = _int("DB_STATEMENT_TIMEOUT_MS", 15000)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
         self.MAX_CONTENT_LENGTH = _int("MAX_BODY_BYTES", 1024 * 1024)
         # Late submissions are accepted up to this many seconds after an attempt's expires_at.

@@ -119,7 +119,8 @@ def init_app(app, database):
 
 # Requests that only read run statement by statement (autocommit): no BEGIN and COMMIT
 # round trips. Every read view answers from statements that are each consistent on their
-# own (a page and its count come from one statement; question totals from the questions).
+# own (question totals come from the questions shown; a list's total may count a row
+# committed between its page and its count, as any paginated read may).
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

@@ -170,17 +170,19 @@ def get_submission(conn, *, assessment_id, submission_id):
 
 
 def list_submissions(conn, *, assessment_id, learner_id, visible_to, limit, offset):
-    """A page of an assessment's submissions: one learner's when learner_id is given, and
-    only visible_to's own when that is set (None: everyone's).
+    """A page of an assessment's submissions and their total: one learner's when learner_id is
+    given, and only visible_to's own when that is set (None: everyone's).
 
     Served by submissions_assessment_submitted_idx, or submissions_number_key for one learner.
+    The total is its own count(*) (an index-only scan): a count(*) over () on the page query
+    would read every matching row, results included, and at 10,000 per assessment spilled
+    to disk (22.7 ms against 2.3 ms).
     """
     params = {"assessment_id": assessment_id, "learner_id": learner_id, "visible_to": visible_to, "limit": limit, "offset": offset}
     rows = fetch_all(
         conn,
         f"""
-        select {SUBMISSION_COLUMNS},
-               count(*) over () as total_count
+        select {SUBMISSION_COLUMNS}
         from submissions s
         where s.assessment_id = %(assessment_id)s
           and (%(learner_id)s::text is null or s.learner_id = %(learner_id)s)
@@ -190,19 +192,17 @@ def list_submissions(conn, *, assessment_id, learner_id, visible_to, limit, offs
         """,
         params,
     )
-    rows, total = page_and_total(rows)
-    if total is None:
-        total = fetch_value(
-            conn,
-            """
-            select count(*)
-            from submissions s
-            where s.assessment_id = %(assessment_id)s
-              and (%(learner_id)s::text is null or s.learner_id = %(learner_id)s)
-              and (%(visible_to)s::text is null or s.learner_id = %(visible_to)s)
-            """,
-            params,
-        )
+    total = fetch_value(
+        conn,
+        """
+        select count(*)
+        from submissions s
+        where s.assessment_id = %(assessment_id)s
+          and (%(learner_id)s::text is null or s.learner_id = %(learner_id)s)
+          and (%(visible_to)s::text is null or s.learner_id = %(visible_to)s)
+        """,
+        params,
+    )
     return rows, total
 
 
