@@ -5,7 +5,7 @@ from marshmallow import Schema, fields
 
 from . import db
 from .access import load_assessment, load_assessment_to_take
-from .auth import current_user, own_rows_only
+from .auth import current_user, may_see_learner_row, own_rows_only
 from .errors import not_found
 from .schemas import PageQuery, PublicId, Timestamp, page_of
 from .sql import attempts as attempts_sql
@@ -74,7 +74,7 @@ def get_attempt(assessment_id, attempt_id):
     conn = db.connection()
     row = load_assessment(conn, user, assessment_id)
     attempt = attempts_sql.get_attempt(conn, assessment_id=assessment_id, attempt_id=attempt_id, grace=_grace())
-    if attempt is None or own_rows_only(user, row) not in (None, attempt["learner_id"]):
+    if attempt is None or not may_see_learner_row(user, row, attempt["learner_id"]):
         raise not_found("attempt")
     return jsonify(attempt_json(attempt))
 

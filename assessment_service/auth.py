@@ -129,3 +129,8 @@ def own_rows_only(user, assessment_row):
     if may_manage_course(user, enrollment_of(assessment_row)):
         return None
     return user["id"]
+
+
+def may_see_learner_row(user, assessment_row, learner_id):
+    """Whether the caller may read one learner's submission or attempt on this assessment."""
+    return own_rows_only(user, assessment_row) in (None, learner_id)

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from . import db
 from .access import load_assessment, load_assessment_to_take
-from .auth import current_user, own_rows_only
+from .auth import current_user, may_see_learner_row, own_rows_only
 from .errors import not_found
 from .schemas import BoundedList, PageQuery, PublicId, Timestamp, page_of
 from .sql import attempts as attempts_sql
@@ -105,7 +105,7 @@ def get_submission(assessment_id, submission_id):
     conn = db.connection()
     row = load_assessment(conn, user, assessment_id)
     submission = attempts_sql.get_submission(conn, assessment_id=assessment_id, submission_id=submission_id)
-    if submission is None or own_rows_only(user, row) not in (None, submission["learner_id"]):
+    if submission is None or not may_see_learner_row(user, row, submission["learner_id"]):
         raise not_found("submission")
     return jsonify(submission_json(submission))
 
