@@ -1,19 +1,26 @@
 """Hand-written SQL, one module per resource. Every function takes the connection
 explicitly and binds its parameters; none of them commits (the request does)."""
 
-import psycopg2.extras
+
+# Rows come back as plain dicts built by dict(zip(...)) in C: psycopg2's RealDictCursor
+# builds each row key by key in Python, which the profile of a 10-question GET showed as
+# a tenth of the request's CPU.
+def _column_names(cur):
+    return [column.name for column in cur.description]
 
 
 def fetch_one(conn, query, params=None):
-    with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+    with conn.cursor() as cur:
         cur.execute(query, params)
-        return cur.fetchone()
+        row = cur.fetchone()
+        return None if row is None else dict(zip(_column_names(cur), row))
 
 
 def fetch_all(conn, query, params=None):
-    with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+    with conn.cursor() as cur:
         cur.execute(query, params)
-        return cur.fetchall()
+        names = _column_names(cur)
+        return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 def fetch_value(conn, query, params=None):
