@@ -69,6 +69,24 @@ class Metrics:
         self.pool_max = Gauge(
             "db_pool_connections_max", "The most connections the pools may open (DB_POOL_MAX per worker).", multiprocess_mode="livesum", registry=registry
         )
+        # Per request, labels() validates and looks the series up under a lock, and every
+        # set() of a multiprocess gauge writes its file: keep the series, write on change.
+        self._request_series = {}
+        self._pool_figures = None
+
+    def request_series(self, labels):
+        """(counter, histogram) of one (method, route, status)."""
+        series = self._request_series.get(labels)
+        if series is None:
+            series = self._request_series[labels] = (self.requests.labels(*labels), self.latency.labels(*labels))
+        return series
+
+    def set_pool(self, in_use, idle, maximum):
+        if (in_use, idle, maximum) != self._pool_figures:
+            self.pool_in_use.set(in_use)
+            self.pool_idle.set(idle)
+            self.pool_max.set(maximum)
+            self._pool_figures = (in_use, idle, maximum)
 
     def exposition(self):
         if self.multiprocess_mode:
@@ -99,8 +117,9 @@ def _record(response):
     metrics = current_app.extensions["metrics"]
     rule = request.url_rule
     labels = (request.method, rule.rule if rule is not None else "unmatched", str(response.status_code))
-    metrics.requests.labels(*labels).inc()
-    metrics.latency.labels(*labels).observe(time.perf_counter() - g.get("metrics_started", time.perf_counter()))
+    count, latency = metrics.request_series(labels)
+    count.inc()
+    latency.observe(time.perf_counter() - g.get("metrics_started", time.perf_counter()))
     if rule is not None and rule.endpoint == SUBMIT_ENDPOINT:
         _count_submission(metrics, response)
     _update_pool_gauges(metrics)
@@ -122,9 +141,7 @@ def _update_pool_gauges(metrics):
     if database is None:
         return
     in_use, idle = database.pool_stats()
-    metrics.pool_in_use.set(in_use)
-    metrics.pool_idle.set(idle)
-    metrics.pool_max.set(database.pool_max)
+    metrics.set_pool(in_use, idle, database.pool_max)
 
 
 def metrics_view():
