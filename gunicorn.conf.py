@@ -11,26 +11,22 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # the master, before the workers fork; each worker opens its own pool lazily.
 preload_app = True
 
-# Workers, chosen with `make bench` (2 cores; wrk with 8 connections on the same machine;
-# medians of 2 runs of 10 s per endpoint while other work took under 3% of the CPU):
-#                                  req/s (p99 ms)
-#                                  GET assessment  POST submission  GET submission  bare Flask
-#   sync    3 workers                754 (15)        357 (32)         836 (14)      3626 (6)
-#   sync    4 workers                708 (18)        331 (33)         865 (13)      3918 (9)
-#   sync    5 workers                756 (20)        352 (36)         859 (16)      3397 (10)
-#   gthread 2 workers x 4 threads    665 (26)        332 (46)         820 (24)      2741 (9)
-#   gthread 3 workers x 3 threads    833 (22)        358 (46)         833 (21)      3882 (7)
-#   gthread 4 workers x 2 threads    869 (26)        390 (44)         934 (20)      3985 (6)
-# Throughput is within noise across them: the two cores are saturated by Python and
-# PostgreSQL together, whatever the split. sync workers keep the tail lowest (no GIL
-# hand-offs between threads), and nginx in front buffers slow clients, which is what sync
-# workers need. 4 = 2 per core leaves room for a worker waiting on a row lock. (Measured
-# first while other test suites shared the machine, gthread looked 1.5-2x faster: under
-# CPU contention keep-alive saves more. Compare runs only where the bench's "others"
-# column is near 0.) WEB_CONCURRENCY and GUNICORN_THREADS change the numbers; threads > 1
-# makes gunicorn use gthread workers.
+# Workers, chosen with `make bench`: one per core plus one, so that a core stays busy while
+# a worker waits on PostgreSQL. The requests are CPU-bound Python; more workers than that
+# only queue for the same cores, and the tail grows with them. Measured on 2 cores, with
+# PostgreSQL and wrk (8 connections) on the same machine, other work under 5% of the CPU;
+# medians of 3 runs of 8-10 s per endpoint (5 workers: one run), 2026-11-29 session 2:
+#                      req/s (p99 ms)
+#                      GET assessment  POST submission  GET submission  GET list    bare Flask
+#   sync 3 workers       608 (22)        262 (43)         569 (23)      561 (24)    2672 (7)
+#   sync 4 workers       535 (29)        238 (60)         567 (25)      498 (28)    2441 (12)
+#   sync 5 workers       526 (30)        230 (57)         529 (33)      515 (27)    2360 (15)
+# An earlier session found sync 3/4/5 and gthread 2x4/3x3/4x2 within noise on throughput,
+# sync with the lowest tail. nginx in front buffers slow clients, which is what sync
+# workers need. WEB_CONCURRENCY and GUNICORN_THREADS override; threads > 1 makes gunicorn
+# use gthread workers. (Compare runs only where the bench's "others" column is near 0.)
 worker_class = "sync"
-workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+workers = int(os.environ.get("WEB_CONCURRENCY", len(os.sched_getaffinity(0)) + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 
 # A worker silent for this long is killed and replaced (a request may take at most this).

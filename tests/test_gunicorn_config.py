@@ -1,11 +1,17 @@
-"""gunicorn.conf.py: a SIGTERM lets the request in flight finish (graceful shutdown)."""
+"""gunicorn.conf.py: a SIGTERM lets the request in flight finish (graceful shutdown); the
+worker count."""
 
+import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
 import psycopg2
 import pytest
+
+from assessment_service.config import PROJECT_ROOT
 from factories import (
     answers,
     assessment_url,
@@ -52,3 +58,20 @@ def test_sigterm_lets_the_submission_in_flight_finish(database_dsn, testapp, ins
         blocker.close()
         server.stop()
     assert rows(db_conn, "select attempt_number from submissions where id = %s", (outcome["body"]["id"],)) == [(1,)]
+
+
+def _printed_setting(name, env):
+    printed = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--config", str(PROJECT_ROOT / "gunicorn.conf.py"), "--print-config", "app:app"],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
+    ).stdout
+    values = [line.partition("=")[2].strip() for line in printed.splitlines() if line.partition("=")[0].strip() == name]
+    assert len(values) == 1, printed
+    return values[0]
+
+
+def test_workers_default_to_one_per_core_plus_one_and_follow_web_concurrency(database_dsn):
+    env = {key: value for key, value in os.environ.items() if key not in ("WEB_CONCURRENCY", "GUNICORN_CMD_ARGS")}
+    env["DATABASE_URL"] = database_dsn
+    assert _printed_setting("workers", env) == str(len(os.sched_getaffinity(0)) + 1)
+    assert _printed_setting("workers", {**env, "WEB_CONCURRENCY": "7"}) == "7"
