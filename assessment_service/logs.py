@@ -2,10 +2,10 @@
 
 import json
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 
 from flask import current_app, g, request
 
@@ -16,9 +16,16 @@ access_log = logging.getLogger("assessment_service.access")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+
+# The handler every line of ours goes to (set by configure_logging); the access log writes
+# its lines to it directly.
+_handler = None
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record):
-        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname, "logger": record.name}
+        entry = {"time": self.formatTime(record, TIME_FORMAT), "level": record.levelname, "logger": record.name}
         entry.update(getattr(record, "fields", {}) or {})
         if "message" not in entry:
             entry["message"] = record.getMessage()
@@ -28,7 +35,8 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level):
-    handler = logging.StreamHandler(sys.stdout)
+    global _handler
+    _handler = handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger("assessment_service")
     root.handlers[:] = [handler]
@@ -44,27 +52,42 @@ def init_app(app):
 def _start():
     g.started = time.perf_counter()
     incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else new_request_id()
+
+
+def new_request_id():
+    # 32 hex digits like uuid4().hex, without building a UUID object on every request.
+    return os.urandom(16).hex()
 
 
 def _finish(response):
-    request_id = g.get("request_id") or uuid.uuid4().hex
+    request_id = g.get("request_id") or new_request_id()
     response.headers["X-Request-ID"] = request_id
-    if current_app.config["ACCESS_LOG"] and g.get("access_log", True):
+    if current_app.config["ACCESS_LOG"] and g.get("access_log", True) and access_log.isEnabledFor(logging.INFO):
         elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        access_log.info(
-            "request",
-            extra={
-                "fields": {
-                    "message": "request",
-                    "request_id": request_id,
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": round(elapsed_ms, 2),
-                    "user_id": (g.get("user") or {}).get("id"),
-                    "remote_addr": request.remote_addr,
-                }
-            },
+        incoming = request._get_current_object()  # one context lookup, not one per field
+        _write_access_line(
+            {
+                "time": time.strftime(TIME_FORMAT),
+                "level": "INFO",
+                "logger": access_log.name,
+                "message": "request",
+                "request_id": request_id,
+                "method": incoming.method,
+                "path": incoming.path,
+                "status": response.status_code,
+                "duration_ms": round(elapsed_ms, 2),
+                "user_id": (g.get("user") or {}).get("id"),
+                "remote_addr": incoming.remote_addr,
+            }
         )
     return response
+
+
+def _write_access_line(entry):
+    # The line JsonFormatter would write, without the LogRecord, the caller lookup and the
+    # handler chain of logging.info: this hook was a quarter of what /healthz costs.
+    line = json.dumps(entry, default=str) + "\n"
+    with _handler.lock:
+        _handler.stream.write(line)
+        _handler.flush()
