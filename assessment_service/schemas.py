@@ -1,6 +1,7 @@
 """Marshmallow pieces shared by the blueprints: strict fields, paging, the error envelope."""
 
 import decimal
+import re
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -69,8 +70,8 @@ class PublicId(fields.String):
     """One of our ids (`prefix_alphanumeric`)."""
 
     def __init__(self, prefix=None, **kwargs):
-        pattern = rf"^{prefix}_[A-Za-z0-9]{{1,40}}$" if prefix else rf"^{ID_PATTERN}$"
-        super().__init__(validate=validate.Regexp(pattern, error="Not a valid id."), **kwargs)
+        self.regex = re.compile(rf"^{prefix}_[A-Za-z0-9]{{1,40}}$" if prefix else rf"^{ID_PATTERN}$")
+        super().__init__(validate=validate.Regexp(self.regex, error="Not a valid id."), **kwargs)
 
 
 class QueryInteger(fields.Integer):

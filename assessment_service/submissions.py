@@ -15,8 +15,11 @@ from .web import created, documented, page_window, paginated, parse_body, parse_
 bp = Blueprint("submissions", __name__)
 
 
+QUESTION_ID = PublicId("qst", required=True)
+
+
 class AnswerSchema(Schema):
-    question_id = PublicId("qst", required=True)
+    question_id = QUESTION_ID
     answer = fields.Raw(
         required=True,
         allow_none=True,
@@ -24,8 +27,28 @@ class AnswerSchema(Schema):
     )
 
 
+class AnswerField(fields.Nested):
+    """One answer object, read with AnswerSchema.
+
+    An answer with exactly its two keys and a well-formed question id is taken as it is:
+    AnswerSchema would return the same dict, and its machinery cost ~24 us an answer, a
+    tenth of a submission's Python time. Anything else goes through AnswerSchema, so every
+    error is marshmallow's own.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(AnswerSchema, **kwargs)
+
+    def _deserialize(self, value, attr, data, partial=None, **kwargs):
+        if type(value) is dict and value.keys() == {"question_id", "answer"}:
+            question_id = value["question_id"]
+            if type(question_id) is str and QUESTION_ID.regex.match(question_id):
+                return {"question_id": question_id, "answer": value["answer"]}
+        return super()._deserialize(value, attr, data, partial=partial, **kwargs)
+
+
 class NewSubmissionSchema(Schema):
-    answers = BoundedList(fields.Nested(AnswerSchema), required=True, validate=validate.Length(max=1000))
+    answers = BoundedList(AnswerField(), required=True, validate=validate.Length(max=1000))
     attempt_id = PublicId("att", load_default=None, metadata={"description": "Required for timed assessments."})
 
 

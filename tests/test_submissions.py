@@ -5,7 +5,9 @@ import re
 from decimal import Decimal
 
 import pytest
+from marshmallow import RAISE, Schema, ValidationError, fields
 
+from assessment_service.submissions import AnswerSchema, new_submission_schema
 from factories import (
     add_question,
     answers,
@@ -469,3 +471,47 @@ def test_submissions_of_two_learners_are_numbered_separately(testapp, two_learne
 
     assert stored_submissions(db_conn, assessment["id"], one.id) == [(one.id, 1), (one.id, 2)]
     assert stored_submissions(db_conn, assessment["id"], two.id) == [(two.id, 1)]
+
+
+# ---------------------------------------------------------------- the answers' fast path
+
+
+class PlainSubmissionSchema(Schema):
+    """NewSubmissionSchema's answers as marshmallow alone would read them."""
+
+    answers = fields.List(fields.Nested(AnswerSchema), required=True)
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"question_id": "qst_abc", "answer": "ch_x"},
+        {"question_id": "qst_abc", "answer": None},
+        {"question_id": "qst_abc", "answer": [Decimal("1.5"), {"deep": True}]},
+        {"answer": True, "question_id": "qst_A1"},
+        {"question_id": "qst_abc\n", "answer": 1},
+        {"question_id": "qst_", "answer": 1},
+        {"question_id": "crs_abc", "answer": 1},
+        {"question_id": "qst_" + "a" * 41, "answer": 1},
+        {"question_id": 7, "answer": 1},
+        {"question_id": None, "answer": 1},
+        {"question_id": "qst_abc"},
+        {"answer": 1},
+        {"question_id": "qst_abc", "answer": 1, "extra": 2},
+        {},
+        ["qst_abc", 1],
+        "qst_abc",
+        None,
+    ],
+)
+def test_answers_read_the_same_as_with_marshmallow_alone(item):
+    """AnswerField takes well-formed answers without AnswerSchema's machinery: same result, same errors."""
+
+    def outcome(schema, document):
+        try:
+            return "loaded", schema.load(document, unknown=RAISE)["answers"]
+        except ValidationError as exc:
+            return "refused", exc.messages["answers"]
+
+    document = {"answers": [item]}
+    assert outcome(new_submission_schema, document) == outcome(PlainSubmissionSchema(), document)
