@@ -31,8 +31,12 @@ IDEMPOTENCY_KEY = {
 }
 
 
+# A variable of a Flask rule: <id:assessment_id>
+_RULE_VARIABLE = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+
+
 def _path(rule):
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+    return _RULE_VARIABLE.sub(r"{\1}", rule)
 
 
 def build_spec(app):
@@ -58,9 +62,15 @@ def build_spec(app):
     return spec.to_dict()
 
 
+def _path_arguments(rule_text):
+    """The rule's variables in the order they appear (Rule.arguments is a set: the document
+    would list them in a different order in every process)."""
+    return _RULE_VARIABLE.findall(rule_text)
+
+
 def _operation(rule, method, doc):
     operation = {"summary": doc["summary"], "operationId": rule.endpoint.replace(".", "_"), "parameters": []}
-    for name in rule.arguments:
+    for name in _path_arguments(rule.rule):
         operation["parameters"].append(
             {"in": "path", "name": name, "required": True, "schema": {"type": "string", "pattern": r"^[a-z]{2,6}_[A-Za-z0-9]{1,40}$"}}
         )

@@ -199,6 +199,16 @@ def test_openapi_path_parameters_and_success_statuses(testapp):
     assert "401" in spec["paths"]["/api/v1/courses"]["get"]["responses"]
 
 
+def test_openapi_lists_path_parameters_in_path_order(testapp):
+    # Werkzeug keeps a rule's variables in a set: without care the order (and so the
+    # document) changed from one process to the next.
+    spec = testapp.get("/api/v1/openapi.json").json
+    for path, operations in spec["paths"].items():
+        in_path = re.findall(r"{(\w+)}", path)
+        for operation in operations.values():
+            assert [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"] == in_path, path
+
+
 # ---------------------------------------------------------------- access log
 
 
