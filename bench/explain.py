@@ -106,7 +106,7 @@ def hot_paths(seed, scale_learner_id, scale_learner_token, scale_assessment_id):
         )
 
     def list_all_submissions(conn):
-        attempts_sql.list_submissions(conn, assessment_id=scale_assessment_id, learner_id=None, visible_to=None, limit=20, offset=0)
+        attempts_sql.list_submissions(conn, assessment_id=scale_assessment_id, learner_id=None, visible_to=None, limit=10, offset=0)
 
     return {
         "authenticate (every /api/v1 request)": authenticate,
