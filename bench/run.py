@@ -261,7 +261,7 @@ def main(argv=None):
                 extra_lists = {
                     "list_own": ("GET /assessments/{id}/submissions (learner)", f"/assessments/{scale_assessment}/submissions", scale_token),
                     "list_all": (
-                        "GET /assessments/{id}/submissions?per_page=10 (admin)",
+                        "GET …/{id}/submissions?per_page=10 (admin)",
                         f"/assessments/{scale_assessment}/submissions?per_page=10",
                         data.admin_token,
                     ),
