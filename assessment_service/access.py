@@ -16,16 +16,22 @@ def load_course(conn, user, course_id, *, manage=False):
     return (require_manageable if manage else require_readable)(user, row, "course")
 
 
-def load_assessment(conn, user, assessment_id, *, manage=False):
-    """The assessment row (with the caller's enrollment in its course)."""
-    row = assessments_sql.assessment_with_enrollment(conn, assessment_id=assessment_id, user_id=user["id"])
+def load_assessment(conn, user, assessment_id, *, manage=False, with_questions=False):
+    """The assessment row (with the caller's enrollment in its course, and with its
+    `questions` when asked: one round trip for both)."""
+    row = _assessment_row(conn, user, assessment_id, with_questions)
     return (require_manageable if manage else require_readable)(user, row, "assessment")
 
 
-def load_assessment_to_take(conn, user, assessment_id):
+def load_assessment_to_take(conn, user, assessment_id, *, with_questions=False):
     """The assessment a learner submits or starts: 404 only when it does not exist, since
     who may take it is answered with 403 forbidden / not_enrolled (submitting.py)."""
-    row = assessments_sql.assessment_with_enrollment(conn, assessment_id=assessment_id, user_id=user["id"])
+    row = _assessment_row(conn, user, assessment_id, with_questions)
     if row is None:
         raise not_found("assessment")
     return row
+
+
+def _assessment_row(conn, user, assessment_id, with_questions):
+    load = assessments_sql.assessment_with_questions if with_questions else assessments_sql.assessment_with_enrollment
+    return load(conn, assessment_id=assessment_id, user_id=user["id"])

@@ -124,8 +124,8 @@ def get_assessments():
 def get_assessment(assessment_id):
     user = current_user()
     conn = db.connection()
-    row = load_assessment(conn, user, assessment_id)
-    questions = assessments_sql.questions_of(conn, assessment_id)
+    row = load_assessment(conn, user, assessment_id, with_questions=True)
+    questions = row["questions"]
     with_key = may_see_answer_keys(user, enrollment_of(row))
     body = assessment_json(row, len(questions), sum((q["points"] for q in questions), Decimal("0.00")))
     body["questions"] = [question_json(question, with_key) for question in questions]

@@ -108,7 +108,7 @@ def submission_json(row):
 def post_submission(assessment_id):
     user = current_user()
     conn = db.connection()
-    assessment = load_assessment_to_take(conn, user, assessment_id)
+    assessment = load_assessment_to_take(conn, user, assessment_id, with_questions=True)
     body = parse_body(new_submission_schema)
     row = submit_answers(
         conn,

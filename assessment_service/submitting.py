@@ -64,11 +64,14 @@ def start_attempt(conn, *, learner, assessment, grace):
 
 
 def submit_answers(conn, *, learner, assessment, answers, attempt_id, grace):
-    """Validate, score and store a submission; the stored row (with its results)."""
+    """Validate, score and store a submission; the stored row (with its results).
+
+    `assessment` comes with its questions (access.load_assessment_to_take, with_questions).
+    """
     # Who may submit comes first: anyone else gets 403 whatever they sent (not a 409 or a
     # 422 that describes the questions).
     require_learner_may_submit(learner, enrollment_of(assessment))
-    questions = assessments_sql.questions_of(conn, assessment["id"])
+    questions = assessment["questions"]
     if not questions:
         raise conflict("The assessment has no questions yet.")
     errors = scoring.answer_errors(questions, answers)

@@ -87,13 +87,12 @@ def hot_paths(seed, scale_learner_id, scale_learner_token, scale_assessment_id):
         assessments_sql.list_assessments(conn, visible_to=learner_id, course_id=seed.course_id, limit=20, offset=0)
 
     def get_assessment(conn):
-        assessments_sql.assessment_with_enrollment(conn, assessment_id=seed.assessment_id, user_id=learner_id)
-        assessments_sql.questions_of(conn, seed.assessment_id)
+        assessments_sql.assessment_with_questions(conn, assessment_id=seed.assessment_id, user_id=learner_id)
 
     def submit(conn):
         learner = users_sql.user_for_token(conn, hash_token(seed.learner_tokens[-1]))
         conn.statements.clear()  # authentication is shown on its own
-        assessment = assessments_sql.assessment_with_enrollment(conn, assessment_id=seed.assessment_id, user_id=learner["id"])
+        assessment = assessments_sql.assessment_with_questions(conn, assessment_id=seed.assessment_id, user_id=learner["id"])
         submit_answers(conn, learner=learner, assessment=assessment, answers=answers, attempt_id=None, grace=30)
 
     def get_submission(conn):

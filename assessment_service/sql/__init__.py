@@ -23,6 +23,13 @@ def fetch_all(conn, query, params=None):
         return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
+def fetch_rows(conn, query, params=None):
+    """(column names, rows as tuples): for a caller that splits each row itself."""
+    with conn.cursor() as cur:
+        cur.execute(query, params)
+        return _column_names(cur), cur.fetchall()
+
+
 def fetch_value(conn, query, params=None):
     with conn.cursor() as cur:
         cur.execute(query, params)

@@ -3,7 +3,7 @@
 from psycopg2.extras import Json
 
 from ..jsonio import dumps
-from . import execute, fetch_all, fetch_one, fetch_value, page_and_total
+from . import execute, fetch_all, fetch_one, fetch_rows, fetch_value, page_and_total
 
 ASSESSMENT_COLUMNS = """a.id, a.course_id, a.title, a.passing_score, a.time_limit_minutes,
                a.max_attempts, a.created_at, a.updated_at"""
@@ -45,6 +45,41 @@ def assessment_with_enrollment(conn, *, assessment_id, user_id):
         """,
         {"id": assessment_id, "user_id": user_id},
     )
+
+
+# The questions' columns as assessment_with_questions selects them, joined to the assessment.
+_JOINED_QUESTION_COLUMNS = "q.id, q.assessment_id, q.position, q.type, q.prompt, q.points, q.spec, q.created_at, q.updated_at"
+_QUESTION_KEYS = ("id", "assessment_id", "position", "type", "prompt", "points", "spec", "created_at", "updated_at")
+
+
+def assessment_with_questions(conn, *, assessment_id, user_id):
+    """assessment_with_enrollment plus `questions`, the questions_of the assessment.
+
+    One statement instead of two (a GET and a submission both need all of it): one row per
+    question with the assessment's columns repeated, or one row with null question columns
+    when it has none.
+    """
+    names, rows = fetch_rows(
+        conn,
+        f"""
+        select {ASSESSMENT_COLUMNS},
+               e.role as enrollment_role,
+               e.status as enrollment_status,
+               {_JOINED_QUESTION_COLUMNS}
+        from assessments a
+        left join enrollments e on e.course_id = a.course_id and e.user_id = %(user_id)s
+        left join questions q on q.assessment_id = a.id
+        where a.id = %(id)s
+        order by q.position
+        """,
+        {"id": assessment_id, "user_id": user_id},
+    )
+    if not rows:
+        return None
+    split = len(names) - len(_QUESTION_KEYS)
+    assessment = dict(zip(names[:split], rows[0][:split]))
+    assessment["questions"] = [dict(zip(_QUESTION_KEYS, row[split:])) for row in rows if row[split] is not None]
+    return assessment
 
 
 def question_totals(conn, assessment_id):
