@@ -197,6 +197,12 @@ SCALE_ASSESSMENTS_PER_COURSE = 20
 SCALE_LEARNERS = 5_000
 SCALE_ATTEMPTS = 2  # per learner and assessment: 100 x 5,000 x 2 = 1,000,000
 SCALE_CHUNK = 500  # learners per transaction: 100,000 submissions
+# The rest of a platform's catalogue: assessments no scale learner takes. With only the
+# 110 above, the assessments table is 3 pages, and with fresh statistics PostgreSQL rightly
+# reads it whole instead of using assessments_pkey; a platform with a million submissions
+# has more assessments than that, and so does the bench.
+CATALOGUE_COURSES = 10
+CATALOGUE_ASSESSMENTS_PER_COURSE = 100
 
 
 def scale_assessment_id(n):
@@ -208,7 +214,8 @@ def scale_learner_id(n):
 
 
 def create_scale_structure(dsn, seed):
-    """The scale courses, assessments (copies of the bench one) and learners, all enrolled.
+    """The scale courses, assessments (copies of the bench one) and learners, all enrolled,
+    and the catalogue's other assessments.
 
     Returns a token of scale learner 1 (who gets submissions in every phase).
     """
@@ -228,6 +235,22 @@ def create_scale_structure(dsn, seed):
                 cur,
                 seed.assessment_id,
                 [(f"crs_scale{(n - 1) // SCALE_ASSESSMENTS_PER_COURSE + 1:02d}", scale_assessment_id(n)) for n in range(1, assessments + 1)],
+            )
+            cur.execute(
+                """
+                insert into courses (id, title)
+                select 'crs_catalog' || lpad(c::text, 2, '0'), 'Catalogue course ' || c
+                from generate_series(1, %(courses)s) as c
+                """,
+                {"courses": CATALOGUE_COURSES},
+            )
+            copy_assessment(
+                cur,
+                seed.assessment_id,
+                [
+                    (f"crs_catalog{(n - 1) // CATALOGUE_ASSESSMENTS_PER_COURSE + 1:02d}", f"asmnt_catalog{n:04d}")
+                    for n in range(1, CATALOGUE_COURSES * CATALOGUE_ASSESSMENTS_PER_COURSE + 1)
+                ],
             )
             cur.execute(
                 """
