@@ -21,6 +21,9 @@ preload_app = True
 #   sync 3 workers       608 (22)        262 (43)         569 (23)      561 (24)    2672 (7)
 #   sync 4 workers       535 (29)        238 (60)         567 (25)      498 (28)    2441 (12)
 #   sync 5 workers       526 (30)        230 (57)         529 (33)      515 (27)    2360 (15)
+# Rechecked on a faster 2-core machine (session 3, one 8 s run each, GET / POST req/s):
+# 2 workers 1405 / 600, 3: 1312 / 675, 4: 1426 / 609, 6: 1267 / 525 -- 2 to 4 within the
+# noise, 6 slower; the default stays.
 # An earlier session found sync 3/4/5 and gthread 2x4/3x3/4x2 within noise on throughput,
 # sync with the lowest tail. nginx in front buffers slow clients, which is what sync
 # workers need. WEB_CONCURRENCY and GUNICORN_THREADS override; threads > 1 makes gunicorn
