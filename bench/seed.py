@@ -219,39 +219,11 @@ def create_scale_structure(dsn, seed):
 
     Returns a token of scale learner 1 (who gets submissions in every phase).
     """
-    assessments = SCALE_COURSES * SCALE_ASSESSMENTS_PER_COURSE
     conn = psycopg2.connect(dsn)
     try:
         with conn.cursor() as cur:
-            cur.execute(
-                """
-                insert into courses (id, title)
-                select 'crs_scale' || lpad(c::text, 2, '0'), 'Scale course ' || c
-                from generate_series(1, %(courses)s) as c
-                """,
-                {"courses": SCALE_COURSES},
-            )
-            copy_assessment(
-                cur,
-                seed.assessment_id,
-                [(f"crs_scale{(n - 1) // SCALE_ASSESSMENTS_PER_COURSE + 1:02d}", scale_assessment_id(n)) for n in range(1, assessments + 1)],
-            )
-            cur.execute(
-                """
-                insert into courses (id, title)
-                select 'crs_catalog' || lpad(c::text, 2, '0'), 'Catalogue course ' || c
-                from generate_series(1, %(courses)s) as c
-                """,
-                {"courses": CATALOGUE_COURSES},
-            )
-            copy_assessment(
-                cur,
-                seed.assessment_id,
-                [
-                    (f"crs_catalog{(n - 1) // CATALOGUE_ASSESSMENTS_PER_COURSE + 1:02d}", f"asmnt_catalog{n:04d}")
-                    for n in range(1, CATALOGUE_COURSES * CATALOGUE_ASSESSMENTS_PER_COURSE + 1)
-                ],
-            )
+            _courses_of_copies(cur, seed.assessment_id, "scale", SCALE_COURSES, SCALE_ASSESSMENTS_PER_COURSE)
+            _courses_of_copies(cur, seed.assessment_id, "catalog", CATALOGUE_COURSES, CATALOGUE_ASSESSMENTS_PER_COURSE)
             cur.execute(
                 """
                 insert into users (id, name, email, role)
@@ -276,6 +248,24 @@ def create_scale_structure(dsn, seed):
     finally:
         conn.close()
     return token
+
+
+def _courses_of_copies(cur, source_id, name, courses, per_course):
+    """Courses crs_<name>01.. holding per_course copies each of the source assessment,
+    asmnt_<name>0001.. in order (so asmnt_scale0001.. are scale_assessment_id(1)..)."""
+    cur.execute(
+        """
+        insert into courses (id, title)
+        select 'crs_' || %(name)s || lpad(c::text, 2, '0'), initcap(%(name)s) || ' course ' || c
+        from generate_series(1, %(courses)s) as c
+        """,
+        {"name": name, "courses": courses},
+    )
+    copy_assessment(
+        cur,
+        source_id,
+        [(f"crs_{name}{(n - 1) // per_course + 1:02d}", f"asmnt_{name}{n:04d}") for n in range(1, courses * per_course + 1)],
+    )
 
 
 def _create_bench_scale_templates(cur, seed):
