@@ -47,9 +47,9 @@ def assessment_with_enrollment(conn, *, assessment_id, user_id):
     )
 
 
-# The questions' columns as assessment_with_questions selects them, joined to the assessment.
-_JOINED_QUESTION_COLUMNS = "q.id, q.assessment_id, q.position, q.type, q.prompt, q.points, q.spec, q.created_at, q.updated_at"
-_QUESTION_KEYS = ("id", "assessment_id", "position", "type", "prompt", "points", "spec", "created_at", "updated_at")
+# QUESTION_COLUMNS as assessment_with_questions selects them, joined to the assessment.
+_QUESTION_KEYS = tuple(QUESTION_COLUMNS.split(", "))
+_JOINED_QUESTION_COLUMNS = ", ".join(f"q.{column}" for column in _QUESTION_KEYS)
 
 
 def assessment_with_questions(conn, *, assessment_id, user_id):
