@@ -7,7 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, cli, db, embedded, errors, idempotency, logs, metrics
 from .config import Config
-from .web import DecimalJSONProvider, IdConverter
+from .web import DecimalJSONProvider, IdConverter, receive_body
 
 
 def create_app(config=None):
@@ -46,6 +46,7 @@ def _register_blueprints(app):
     from . import assessments, attempts, courses, ops, questions, submissions, users
 
     api = Blueprint("api", __name__, url_prefix="/api/v1")
+    api.before_request(receive_body)  # first: no connection is held while a body arrives
     api.before_request(auth.authenticate)
     idempotency.init_app(api)
     for resource in (users, courses, assessments, questions, submissions, attempts):

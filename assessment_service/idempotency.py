@@ -15,6 +15,7 @@ from flask import current_app, g, request
 from . import db
 from .errors import ApiError
 from .sql import idempotency as idempotency_sql
+from .web import request_body
 
 HEADER = "Idempotency-Key"
 
@@ -26,7 +27,7 @@ def init_app(api_blueprint):
 
 def _request_hash():
     digest = hashlib.sha256()
-    for part in (request.method.encode(), request.path.encode(), request.get_data(cache=True)):
+    for part in (request.method.encode(), request.path.encode(), request_body()):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.digest()

@@ -6,10 +6,12 @@ import secrets
 from urllib.parse import urlencode
 
 import simplejson
-from flask import current_app, jsonify, request
+from flask import current_app, g, jsonify, request
 from flask.json.provider import JSONProvider
 from marshmallow import EXCLUDE, RAISE, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import BaseConverter
+from werkzeug.wsgi import LimitedStream
 
 from .errors import ApiError, invalid_parameter, validation_failed
 from .jsonio import dumps, loads
@@ -44,6 +46,39 @@ class IdConverter(BaseConverter):
 
 # ---------------------------------------------------------------- request bodies
 
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def receive_body():
+    """before_request of /api/v1: the whole body arrives before anything else is done.
+
+    So a client trickling its body holds no database connection (authentication comes
+    after this), and the request's transaction, whose start is the time every deadline
+    is judged by, begins only once the body is in.
+    """
+    if request.method not in BODY_METHODS:
+        g.body = b""
+        return
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is None and "wsgi.input_terminated" in request.environ:
+        # A chunked body: Werkzeug would stop reading at the limit and hand over what it
+        # read as if it were all. Read one byte past the limit to tell "too large".
+        body = LimitedStream(request.environ["wsgi.input"], limit + 1, is_max=True).read()
+        if len(body) > limit:
+            raise RequestEntityTooLarge()
+    else:
+        body = request.get_data(cache=False)  # 413 past the limit, from Content-Length
+        if request.content_length is not None and len(body) < request.content_length:
+            # The client went away mid-body (gunicorn hands over what arrived). What did
+            # arrive may even parse, but an incomplete request is never acted on (RFC 9112, 6.3).
+            raise ApiError(400, "invalid_json", "The body is shorter than its Content-Length: the request is incomplete.")
+    g.body = body
+
+
+def request_body():
+    """The request's body as received by receive_body."""
+    return g.body
+
 
 def _is_json(mimetype):
     return mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
@@ -74,11 +109,7 @@ def _find_bad_text(value, path="$"):
 
 def read_json(optional=False):
     """The request's JSON document (None when `optional` and there is no body)."""
-    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
-    if request.content_length is not None and len(raw) < request.content_length:
-        # The client went away mid-body (gunicorn hands over what arrived). What did arrive
-        # may even parse, but an incomplete request is never acted on (RFC 9112, 6.3).
-        raise ApiError(400, "invalid_json", "The body is shorter than its Content-Length: the request is incomplete.")
+    raw = request_body()
     if not raw.strip():
         if optional:
             return None
@@ -106,7 +137,7 @@ def _reason(exc):
 def parse_body(schema, optional=False):
     """Validate the JSON body with a marshmallow schema (unknown fields are errors): 422 otherwise."""
     document = read_json(optional=optional)
-    if document is None and not request.get_data(cache=True).strip():
+    if document is None and not request_body().strip():
         document = {}  # no body where none is needed; a JSON null is not an object (422)
     try:
         return schema.load(document, unknown=RAISE)

@@ -144,3 +144,34 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+
+
+class HeldRequest:
+    """A request sent over a raw socket in two steps: the head and half the body now,
+    the rest on finish(). Until then the server has the request but not all of its body,
+    as with a slow client."""
+
+    def __init__(self, port, method, path, body, headers=()):
+        data = json.dumps(body).encode()
+        head = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: 127.0.0.1:{port}",
+            "Content-Type: application/json",
+            f"Content-Length: {len(data)}",
+            "Connection: close",
+            *headers,
+        ]
+        self._rest = data[len(data) // 2 :]
+        self._socket = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self._socket.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + data[: len(data) // 2])
+
+    def finish(self):
+        """Send the rest of the body; (status, parsed JSON body) of the answer."""
+        self._socket.sendall(self._rest)
+        received = b""
+        while chunk := self._socket.recv(65536):
+            received += chunk
+        self._socket.close()
+        head, _, payload = received.partition(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        return status, (json.loads(payload) if payload.strip() else None)

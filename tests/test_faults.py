@@ -233,6 +233,20 @@ def test_database_outage_is_503_and_recovers_without_restarting_gunicorn(server,
     assert ledger_problems(database_uri, quiz["assessment_id"]) == []
 
 
+def test_the_first_requests_after_a_database_restart_are_served(server, pgdata, database_uri, quiz):
+    ((learner_id, learner),) = quiz["enrolled"](1)
+    for _ in range(12):  # every worker holds pooled connections, which the restart leaves dead
+        assert learner.must("GET", "/users/me", status=200)["id"] == learner_id
+
+    embedded.stop(pgdata)
+    embedded.ensure_running(pgdata)
+
+    # Nobody called while it was down: each worker's first request meets a dead connection,
+    # and is served on a fresh one all the same.
+    assert [learner.call("GET", "/users/me")[0] for _ in range(12)] == [200] * 12
+    assert http("GET", f"{server.base_url}/readyz")[0] == 200
+
+
 # ---------------------------------------------------------------- b. a worker killed in the middle of a burst
 
 
@@ -449,3 +463,29 @@ def test_client_that_disconnects_leaves_no_half_written_submission(one_worker, d
     assert ledger_problems(database_uri, assessment_id) == []
     # The learner can go on: the next submission is numbered right after what was kept.
     assert learner.must("POST", path, quiz["body"])["attempt_number"] == stored + 1
+
+
+def test_a_chunked_body_over_the_limit_is_413_and_not_acted_on(one_worker, database_uri, quiz):
+    server = one_worker
+    assessment_id = quiz["assessment_id"]
+    ((_, learner),) = quiz["enrolled"](1)
+    token = learner.headers["Authorization"].split()[1]
+    # A valid submission, then 3 MiB of blanks: still valid JSON, but three times the limit.
+    body = json.dumps(quiz["body"]).encode() + b" " * (3 * 1024 * 1024)
+    request = chunked_request(server, f"/assessments/{assessment_id}/submissions", token, body) + b"0\r\n\r\n"
+
+    client = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    try:
+        client.sendall(request)
+        answer = b""
+        while chunk := client.recv(65536):
+            answer += chunk
+    except ConnectionResetError:
+        pass  # the server may close before reading all of what was sent; the answer came first
+    finally:
+        client.close()
+
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b'"code": "payload_too_large"' in answer
+    wait_for_quiet_database(database_uri)
+    assert submission_count(database_uri, assessment_id) == 0
