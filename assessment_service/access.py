@@ -23,10 +23,11 @@ def load_assessment(conn, user, assessment_id, *, manage=False, with_questions=F
     return (require_manageable if manage else require_readable)(user, row, "assessment")
 
 
-def load_assessment_to_take(conn, user, assessment_id, *, with_questions=False):
-    """The assessment a learner submits or starts: 404 only when it does not exist, since
-    who may take it is answered with 403 forbidden / not_enrolled (submitting.py)."""
-    row = _assessment_row(conn, user, assessment_id, with_questions)
+def load_assessment_to_take(conn, user, assessment_id):
+    """The assessment a learner submits or starts, share-locked for the rest of the request
+    (sql.assessments.lock_assessment_to_take): 404 only when it does not exist, since who
+    may take it is answered with 403 forbidden / not_enrolled (submitting.py)."""
+    row = assessments_sql.lock_assessment_to_take(conn, assessment_id=assessment_id, user_id=user["id"])
     if row is None:
         raise not_found("assessment")
     return row

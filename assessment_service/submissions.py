@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from . import db
 from .access import load_assessment, load_assessment_to_take
-from .auth import current_user, may_see_learner_row, own_rows_only
+from .auth import current_user, enrollment_of, may_see_learner_row, own_rows_only, require_learner_may_submit
 from .errors import not_found
 from .schemas import BoundedList, PageQuery, PublicId, Timestamp, page_of
 from .sql import attempts as attempts_sql
@@ -108,7 +108,8 @@ def submission_json(row):
 def post_submission(assessment_id):
     user = current_user()
     conn = db.connection()
-    assessment = load_assessment_to_take(conn, user, assessment_id, with_questions=True)
+    assessment = load_assessment_to_take(conn, user, assessment_id)
+    require_learner_may_submit(user, enrollment_of(assessment))  # 403 comes before any 422 on the body
     body = parse_body(new_submission_schema)
     row = submit_answers(
         conn,

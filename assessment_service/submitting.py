@@ -1,9 +1,13 @@
 """Taking an assessment: starting attempts and submitting answers under the retake policy.
 
-Both use-cases lock the learner's enrollment row before they count attempts, so that the
-count and the new attempt number are decided one request at a time for that learner and
-course, whatever the number of workers and hosts; the unique attempt number in the
-database backs it.
+Both use-cases decide with what is current when they store, under two locks taken in
+this order: the assessment row, shared (access.load_assessment_to_take: a change to the
+assessment or its questions is either already committed and read, or waits for this
+request), then the learner's enrollment row, exclusive (attempts are counted and
+numbered one request at a time for that learner and course, whatever the number of
+workers and hosts; the unique attempt number in the database backs it). The questions
+are read after both locks. Deadlines are judged by the transaction's start, which comes
+after the whole body has arrived (web.receive_body).
 """
 
 from . import scoring
@@ -35,14 +39,16 @@ def _lock_active_enrollment(conn, learner, assessment):
 
 
 def start_attempt(conn, *, learner, assessment, grace):
-    """(attempt, created): the attempt in progress, or a new one when none is."""
+    """(attempt, created): the attempt in progress, or a new one when none is.
+
+    `assessment` is locked (access.load_assessment_to_take).
+    """
     # As for submitting: who may start comes before what the assessment holds (no 409 for
     # an empty assessment to someone who may not take it).
-    require_learner_may_submit(learner, enrollment_of(assessment))
+    _lock_active_enrollment(conn, learner, assessment)
     question_count, _ = assessments_sql.question_totals(conn, assessment["id"])
     if question_count == 0:
         raise conflict("The assessment has no questions yet.")
-    _lock_active_enrollment(conn, learner, assessment)
     attempts_used, current = attempts_sql.attempt_ledger(
         conn, assessment_id=assessment["id"], learner_id=learner["id"], grace=grace
     )
@@ -66,12 +72,12 @@ def start_attempt(conn, *, learner, assessment, grace):
 def submit_answers(conn, *, learner, assessment, answers, attempt_id, grace):
     """Validate, score and store a submission; the stored row (with its results).
 
-    `assessment` comes with its questions (access.load_assessment_to_take, with_questions).
+    `assessment` is locked (access.load_assessment_to_take).
     """
     # Who may submit comes first: anyone else gets 403 whatever they sent (not a 409 or a
     # 422 that describes the questions).
-    require_learner_may_submit(learner, enrollment_of(assessment))
-    questions = assessment["questions"]
+    _lock_active_enrollment(conn, learner, assessment)
+    questions = assessments_sql.questions_of(conn, assessment["id"])
     if not questions:
         raise conflict("The assessment has no questions yet.")
     errors = scoring.answer_errors(questions, answers)
@@ -79,7 +85,6 @@ def submit_answers(conn, *, learner, assessment, answers, attempt_id, grace):
         raise validation_failed(errors, "The answers do not fit the assessment's questions.")
     if assessment["time_limit_minutes"] is not None and attempt_id is None:
         raise validation_failed({"attempt_id": ["A timed assessment is submitted with the attempt started for it."]})
-    _lock_active_enrollment(conn, learner, assessment)
 
     scored = scoring.score_submission(questions, answers, assessment["passing_score"])
     stored_answers = [{"question_id": item["question_id"], "answer": item["answer"]} for item in answers]

@@ -47,6 +47,29 @@ def assessment_with_enrollment(conn, *, assessment_id, user_id):
     )
 
 
+def lock_assessment_to_take(conn, *, assessment_id, user_id):
+    """assessment_with_enrollment, share-locking the assessment row to the end of the transaction.
+
+    A submission or a new attempt is then judged by the assessment as it is when stored:
+    a change to it (PATCH, a question write, which touches the row, or DELETE) that is
+    under way is waited for and then read, and one that comes later waits for this
+    transaction. Submissions only share the lock, so they do not wait for each other.
+    """
+    return fetch_one(
+        conn,
+        f"""
+        select {ASSESSMENT_COLUMNS},
+               e.role as enrollment_role,
+               e.status as enrollment_status
+        from assessments a
+        left join enrollments e on e.course_id = a.course_id and e.user_id = %(user_id)s
+        where a.id = %(id)s
+        for share of a
+        """,
+        {"id": assessment_id, "user_id": user_id},
+    )
+
+
 # QUESTION_COLUMNS as assessment_with_questions selects them, joined to the assessment.
 _QUESTION_KEYS = tuple(QUESTION_COLUMNS.split(", "))
 _JOINED_QUESTION_COLUMNS = ", ".join(f"q.{column}" for column in _QUESTION_KEYS)
