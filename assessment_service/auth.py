@@ -45,7 +45,8 @@ def authenticate():
     # A token is url-safe base64; anything else cannot be one of ours.
     if len(plain) > 200 or not plain.isascii():
         raise unauthenticated("The token is unknown or revoked.", invalid_token=True)
-    user = users_sql.user_for_token(db.connection(), hash_token(plain))
+    token_hash = hash_token(plain)
+    user = db.first_statement(lambda conn: users_sql.user_for_token(conn, token_hash))
     if user is None:
         raise unauthenticated("The token is unknown or revoked.", invalid_token=True)
     g.user = user

@@ -133,6 +133,24 @@ def connection():
     return g.db_conn
 
 
+def first_statement(run):
+    """run(connection()) for the request's first statement.
+
+    A pooled connection whose server went away while it sat idle (a restart) fails on
+    first use; nothing has been done on it yet, so it is replaced (with every idle one)
+    and the statement runs once more, instead of answering 503 to a request that could
+    have been served.
+    """
+    try:
+        return run(connection())
+    except CONNECTION_ERRORS:
+        conn = g.pop("db_conn", None)
+        if conn is None:
+            raise
+        current_app.extensions["db"].release(conn)
+        return run(connection())
+
+
 def _finish_transaction(response):
     conn = g.get("db_conn")
     if conn is None:

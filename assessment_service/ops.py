@@ -21,11 +21,15 @@ def healthz():
 def readyz():
     """The database answers a query (503 while it does not)."""
     try:
-        with db.connection().cursor() as cur:
-            cur.execute("select 1")
+        db.first_statement(_select_one)
     except (DatabaseUnavailable, *CONNECTION_ERRORS):
         return service_unavailable_response()
     return jsonify({"status": "ready"})
+
+
+def _select_one(conn):
+    with conn.cursor() as cur:
+        cur.execute("select 1")
 
 
 @docs_bp.get("/openapi.json")
