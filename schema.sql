@@ -129,3 +129,13 @@ create table if not exists idempotency_keys (
     primary key (user_id, key)
 );
 create index if not exists idempotency_keys_created_at_idx on idempotency_keys (created_at);
+
+-- Tokens were once kept in the replayable responses of POST /users and POST
+-- /users/{id}/tokens; a secret is never stored (contract section 1), so take them out.
+update idempotency_keys
+set response_body = case
+        when response_body like '{"user": {%' then (response_body::jsonb #- '{token,value}')::text
+        else (response_body::jsonb - 'value')::text
+    end
+where response_body like '{"user": {%"token": {%"value": %'
+   or response_body like '{"id": "tok\_%"value": %';

@@ -14,6 +14,7 @@ from flask import current_app, g, request
 
 from . import db
 from .errors import ApiError
+from .jsonio import dumps, loads
 from .sql import idempotency as idempotency_sql
 from .web import request_body
 
@@ -75,7 +76,21 @@ def remember_response(response):
             user_id=g.user["id"],
             key=key,
             status=response.status_code,
-            response_body=response.get_data(as_text=True),
+            response_body=_storable_body(response, g.get("response_secret")),
             location=response.headers.get("Location"),
         )
     return response
+
+
+def _storable_body(response, secret_path):
+    """The response body as it may be kept: without the secret a view marked (web.created)."""
+    text = response.get_data(as_text=True)
+    if secret_path is None:
+        return text
+    document = loads(text)
+    *parents, name = secret_path
+    holder = document
+    for parent in parents:
+        holder = holder[parent]
+    del holder[name]
+    return dumps(document) + "\n"

@@ -60,7 +60,7 @@ def post_user():
     require_admin(current_user())
     fields_ = parse_body(new_user_schema)
     body = create_user(db.connection(), **fields_)
-    return created(body)  # no Location: users are not read one by one
+    return created(body, secret=("token", "value"))  # no Location: users are not read one by one
 
 
 @bp.get("/users")
@@ -87,7 +87,7 @@ def post_token(user_id):
     if users_sql.get_user(conn, user_id) is None:
         raise not_found("user")
     token = issue_token(conn, user_id)
-    return created(token)
+    return created(token, secret=("value",))
 
 
 @bp.delete("/users/<id:user_id>/tokens/<id:token_id>")

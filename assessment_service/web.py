@@ -192,8 +192,14 @@ def paginated(items, total, query):
     return response
 
 
-def created(body, location=None):
-    """201 with the new object, and its URL in Location where it has one."""
+def created(body, location=None, *, secret=None):
+    """201 with the new object, and its URL in Location where it has one.
+
+    `secret` is the path of a field shown in this response only (a token's value): it is
+    never stored, so an idempotent replay shows the object without it.
+    """
+    if secret is not None:
+        g.response_secret = secret
     response = jsonify(body)
     response.status_code = 201
     if location is not None:

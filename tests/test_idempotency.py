@@ -122,9 +122,10 @@ def test_every_post_route_honours_the_key(testapp, admin):
     assert again.json == first.json
     listed = testapp.get("/api/v1/courses", headers=admin.headers).json
     assert listed["pagination"]["total"] == 1
-    # A token is shown once, and a replay shows that same response again, not a new token.
+    # A token is shown once: a replay shows the same token, not a new one, and without its value.
     token_headers = {**admin.headers, "Idempotency-Key": "token-once"}
     token = testapp.post(f"/api/v1/users/{admin.id}/tokens", headers=token_headers, status=201).json
+    del token["value"]
     assert testapp.post(f"/api/v1/users/{admin.id}/tokens", headers=token_headers, status=201).json == token
 
 
@@ -138,3 +139,58 @@ def test_twenty_concurrent_identical_requests_store_one_submission(live_server, 
     assert len({json.dumps(response_body, sort_keys=True) for _, response_body, _ in results}) == 1
     assert count(db_conn, "submissions", assessment["id"]) == 1
     assert count(db_conn, "attempts", assessment["id"]) == 1
+
+
+def stored_responses(db_conn):
+    with db_conn.cursor() as cur:
+        cur.execute("select response_body from idempotency_keys")
+        return [body for (body,) in cur.fetchall()]
+
+
+def test_a_replayed_new_user_shows_no_token_value_and_none_is_stored(testapp, admin, db_conn):
+    headers = {**admin.headers, "Idempotency-Key": "new-user"}
+    body = {"name": "Tom Token", "email": "tom@example.com", "role": "learner"}
+    first = testapp.post_json("/api/v1/users", body, headers=headers, status=201)
+    plain = first.json["token"]["value"]
+
+    replay = testapp.post_json("/api/v1/users", body, headers=headers, status=201)
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json["user"] == first.json["user"]
+    assert replay.json["token"] == {"id": first.json["token"]["id"], "created_at": first.json["token"]["created_at"]}
+    assert not any(plain in text for text in stored_responses(db_conn))
+    # The token works all the same.
+    assert testapp.get("/api/v1/users/me", headers={"Authorization": f"Bearer {plain}"}).json["email"] == "tom@example.com"
+
+
+def test_a_replayed_new_token_shows_no_value_and_none_is_stored(testapp, learner, db_conn):
+    headers = {**learner.headers, "Idempotency-Key": "new-token"}
+    first = testapp.post(f"/api/v1/users/{learner.id}/tokens", headers=headers, status=201)
+
+    replay = testapp.post(f"/api/v1/users/{learner.id}/tokens", headers=headers, status=201)
+    assert replay.json == {"id": first.json["id"], "created_at": first.json["created_at"]}
+    assert not any(first.json["value"] in text for text in stored_responses(db_conn))
+
+
+def test_applying_the_schema_removes_tokens_kept_by_an_earlier_version(db_conn, admin, learner):
+    from assessment_service.config import PROJECT_ROOT
+
+    kept = {
+        "new-user": '{"user": {"id": "usr_1", "name": "A", "email": "a@example.com", "role": "learner", "created_at": "2026-11-29T13:40:21.123Z"}, "token": {"id": "tok_1", "created_at": "2026-11-29T13:40:21.123Z", "value": "secret-one"}}\n',
+        "new-token": '{"id": "tok_2", "created_at": "2026-11-29T13:40:21.123Z", "value": "secret-two"}\n',
+        "a-course": '{"id": "crs_1", "title": "value: kept", "created_at": "2026-11-29T13:40:21.123Z"}\n',
+        "a-delete": "",
+    }
+    with db_conn.cursor() as cur:
+        for key, text in kept.items():
+            cur.execute(
+                "insert into idempotency_keys (user_id, key, request_hash, status, response_body) values (%s, %s, '\\x00', 201, %s)",
+                (admin.id, key, text),
+            )
+        cur.execute((PROJECT_ROOT / "schema.sql").read_text())
+        cur.execute("select key, response_body from idempotency_keys order by key")
+        after = dict(cur.fetchall())
+
+    assert "secret" not in after["new-user"] and "secret" not in after["new-token"]
+    assert json.loads(after["new-user"])["token"] == {"id": "tok_1", "created_at": "2026-11-29T13:40:21.123Z"}
+    assert json.loads(after["new-token"]) == {"id": "tok_2", "created_at": "2026-11-29T13:40:21.123Z"}
+    assert after["a-course"] == kept["a-course"] and after["a-delete"] == ""
