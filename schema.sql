@@ -42,6 +42,16 @@ create table if not exists enrollments (
     -- One enrollment per user and course; every access check looks it up by this pair.
     constraint enrollments_course_user_key unique (course_id, user_id)
 );
+-- When the enrollment first became completed: completed is final for active (contract
+-- section 2), by any path, dropped in between included.
+alter table enrollments add column if not exists completed_at timestamptz;
+update enrollments set completed_at = updated_at where status = 'completed' and completed_at is null;
+do $$
+begin
+    alter table enrollments add constraint enrollments_completed_is_final_check
+        check (status <> 'active' or completed_at is null);
+exception when duplicate_object then null;
+end $$;
 -- Course lists for a user, and GET /courses/{id}/enrollments in creation order.
 create index if not exists enrollments_user_id_idx on enrollments (user_id, course_id);
 create index if not exists enrollments_course_created_idx on enrollments (course_id, created_at, id);

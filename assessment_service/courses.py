@@ -62,6 +62,12 @@ def enrollment_json(row):
     return {key: row[key] for key in ("id", "course_id", "user_id", "role", "status", "created_at", "updated_at")}
 
 
+def check_status_change(enrollment, status):
+    """409 when an enrollment that was ever completed would become active again (by any path)."""
+    if status == "active" and enrollment["ever_completed"]:
+        raise conflict("A completed enrollment cannot become active again.", details={"status": ["completed is final for active."]})
+
+
 @bp.post("/courses")
 @documented("Create a course (admin, instructor)", body=NewCourseSchema, response=CourseSchema, status=201)
 def post_course():
@@ -137,7 +143,6 @@ def patch_enrollment(course_id, enrollment_id):
     enrollment = courses_sql.get_enrollment_for_update(conn, course_id=course_id, enrollment_id=enrollment_id)
     if enrollment is None:
         raise not_found("enrollment")
-    if enrollment["status"] == "completed" and body["status"] == "active":
-        raise conflict("A completed enrollment cannot become active again.", details={"status": ["completed is final for active."]})
+    check_status_change(enrollment, body["status"])
     updated = courses_sql.update_enrollment_status(conn, enrollment_id=enrollment_id, status=body["status"])
     return jsonify(enrollment_json(updated))

@@ -223,6 +223,44 @@ def test_completed_does_not_go_back_to_active(testapp, admin, course, learner, e
     assert stored_enrollment(db_conn, enrollment["id"]) == before
 
 
+def test_completed_does_not_go_back_to_active_through_dropped(testapp, admin, instructor, course, learner, enroll, db_conn):
+    enrollment = enroll(course["id"], learner)
+    url = f"{enrollments_url(course['id'])}/{enrollment['id']}"
+    for status in ("completed", "dropped"):
+        testapp.patch_json(url, {"status": status}, headers=admin.headers, status=200)
+    before = stored_enrollment(db_conn, enrollment["id"])
+
+    body = testapp.patch_json(url, {"status": "active"}, headers=instructor.headers, status=409).json
+
+    assert body["error"]["code"] == "conflict"
+    assert stored_enrollment(db_conn, enrollment["id"]) == before
+    quiz = testapp.post_json(
+        "/api/v1/assessments", {"course_id": course["id"], "title": "After the course", "passing_score": 50}, headers=instructor.headers
+    ).json
+    testapp.post_json(
+        f"/api/v1/assessments/{quiz['id']}/questions", {"type": "true_false", "prompt": "Over?", "correct_answer": True}, headers=instructor.headers
+    )
+    refused = testapp.post_json(f"/api/v1/assessments/{quiz['id']}/submissions", {"answers": []}, headers=learner.headers, status=403)
+    assert refused.json["error"]["code"] == "not_enrolled"
+
+
+def test_enrolled_as_completed_never_becomes_active(testapp, admin, course, learner, enroll, db_conn):
+    enrollment = enroll(course["id"], learner, status="completed")
+    url = f"{enrollments_url(course['id'])}/{enrollment['id']}"
+    testapp.patch_json(url, {"status": "dropped"}, headers=admin.headers, status=200)
+
+    testapp.patch_json(url, {"status": "active"}, headers=admin.headers, status=409)
+    assert stored_enrollment(db_conn, enrollment["id"])[0] == "dropped"
+
+
+def test_the_database_refuses_an_active_enrollment_that_was_completed(testapp, course, learner, enroll, db_conn):
+    import psycopg2
+
+    enrollment = enroll(course["id"], learner, status="completed")
+    with pytest.raises(psycopg2.errors.CheckViolation), db_conn.cursor() as cur:
+        cur.execute("update enrollments set status = 'active' where id = %s", (enrollment["id"],))
+
+
 def test_dropped_may_become_active_again(testapp, admin, course, learner, enroll, db_conn):
     enrollment = enroll(course["id"], learner, status="dropped")
 

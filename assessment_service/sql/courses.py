@@ -81,8 +81,9 @@ def insert_enrollment(conn, *, enrollment_id, course_id, user_id, role, status):
     return fetch_one(
         conn,
         f"""
-        insert into enrollments (id, course_id, user_id, role, status)
-        values (%(id)s, %(course_id)s, %(user_id)s, %(role)s, %(status)s)
+        insert into enrollments (id, course_id, user_id, role, status, completed_at)
+        values (%(id)s, %(course_id)s, %(user_id)s, %(role)s, %(status)s,
+                case when %(status)s = 'completed' then clock_timestamp() end)
         on conflict (course_id, user_id) do nothing
         returning {ENROLLMENT_COLUMNS}
         """,
@@ -94,7 +95,8 @@ def get_enrollment_for_update(conn, *, course_id, enrollment_id):
     return fetch_one(
         conn,
         f"""
-        select {ENROLLMENT_COLUMNS}
+        select {ENROLLMENT_COLUMNS},
+               completed_at is not null as ever_completed
         from enrollments
         where id = %(id)s
           and course_id = %(course_id)s
@@ -110,6 +112,7 @@ def update_enrollment_status(conn, *, enrollment_id, status):
         f"""
         update enrollments
         set status = %(status)s,
+            completed_at = case when %(status)s = 'completed' then coalesce(completed_at, clock_timestamp()) else completed_at end,
             updated_at = clock_timestamp()
         where id = %(id)s
         returning {ENROLLMENT_COLUMNS}
