@@ -55,6 +55,17 @@ def _load_for_edit(conn, user, assessment_id):
     return row
 
 
+# Every question of an assessment can be answered in one submission (its answers list holds
+# at most this many).
+MAX_QUESTIONS = 1000
+
+
+def _check_room(count):
+    """422 when the assessment already holds MAX_QUESTIONS questions."""
+    if count >= MAX_QUESTIONS:
+        raise validation_failed({"questions": [f"An assessment holds at most {MAX_QUESTIONS} questions."]})
+
+
 def _check_position(position, highest):
     if position is not None and position > highest:
         raise validation_failed({"position": [f"Must be between 1 and {highest}."]})
@@ -69,6 +80,7 @@ def post_question(assessment_id):
     body = parse_body(new_question_schema)
     spec = build_spec(body["type"], body)
     count, _ = assessments_sql.question_totals(conn, assessment_id)
+    _check_room(count)
     _check_position(body.get("position"), count + 1)
     row = assessments_sql.insert_question(
         conn,

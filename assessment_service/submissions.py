@@ -7,6 +7,7 @@ from . import db
 from .access import load_assessment, load_assessment_to_take
 from .auth import current_user, enrollment_of, may_see_learner_row, own_rows_only, require_learner_may_submit
 from .errors import not_found
+from .questions import MAX_QUESTIONS
 from .schemas import BoundedList, PageQuery, PublicId, Timestamp, page_of
 from .sql import attempts as attempts_sql
 from .submitting import submit_answers
@@ -48,7 +49,7 @@ class AnswerField(fields.Nested):
 
 
 class NewSubmissionSchema(Schema):
-    answers = BoundedList(AnswerField(), required=True, validate=validate.Length(max=1000))
+    answers = BoundedList(AnswerField(), required=True, validate=validate.Length(max=MAX_QUESTIONS))
     attempt_id = PublicId("att", load_default=None, metadata={"description": "Required for timed assessments."})
 
 

@@ -531,3 +531,42 @@ def test_instructors_and_admins_see_answer_keys(testapp, instructor, admin, make
 
         assert whole["questions"] == listed["data"] == singles == authored
         assert KEY_FIELDS <= keys_in(listed)
+
+
+def fill_with_questions(db_conn, assessment_id, count):
+    """Store `count` true/false questions directly (a thousand through the API take seconds)."""
+    with db_conn.cursor() as cur:
+        cur.execute(
+            """
+            insert into questions (id, assessment_id, position, type, prompt, points, spec)
+            select 'qst_fill' || n, %s, n, 'true_false', 'Filler ' || n, 1, '{"correct_answer": true}'
+            from generate_series(1, %s) as n
+            """,
+            (assessment_id, count),
+        )
+
+
+def test_an_assessment_holds_at_most_1000_questions(testapp, instructor, course, db_conn):
+    assessment = create_assessment(testapp, instructor, course["id"])
+    fill_with_questions(db_conn, assessment["id"], 999)
+    add_question(testapp, instructor, assessment["id"], true_false())
+
+    error = add_question(testapp, instructor, assessment["id"], true_false(), status=422).json["error"]
+
+    assert error["code"] == "validation_failed"
+    assert error["details"] == {"questions": ["An assessment holds at most 1000 questions."]}
+    assert value(db_conn, "select count(*) from questions where assessment_id = %s", (assessment["id"],)) == 1000
+
+
+@pytest.mark.slow
+def test_the_question_limit_holds_for_simultaneous_additions(testapp, live_server, instructor, course, db_conn):
+    from support import concurrently, http
+
+    assessment = create_assessment(testapp, instructor, course["id"])
+    fill_with_questions(db_conn, assessment["id"], 995)
+    url = live_server.base_url + assessment_url(assessment["id"], "questions")
+
+    statuses = concurrently([lambda: http("POST", url, true_false(), headers=instructor.headers)[0]] * 12)
+
+    assert sorted(statuses) == [201] * 5 + [422] * 7
+    assert value(db_conn, "select count(*) from questions where assessment_id = %s", (assessment["id"],)) == 1000
