@@ -10,6 +10,11 @@ create table if not exists users (
 );
 -- Email is unique case-insensitively.
 create unique index if not exists users_email_key on users (lower(email));
+-- Two addresses are the same when equal after NFKC normalization and full case folding
+-- (STRASSE = straße), which lower() does not do: the key is computed by the service
+-- (users.email_key) and filled in for older rows by `flask init-db`.
+alter table users add column if not exists email_key text;
+create unique index if not exists users_email_key_key on users (email_key);
 -- GET /users pages in creation order.
 create index if not exists users_created_at_idx on users (created_at, id);
 

@@ -24,12 +24,17 @@ def _connection():
 def init_db_command():
     """Apply schema.sql (idempotent; keeps every row)."""
     from .db import apply_schema
+    from .users import backfill_email_keys
 
     conn = _connection()
     try:
         apply_schema(conn, Path(SCHEMA_PATH))
+        clashes = backfill_email_keys(conn)
+        conn.commit()
     finally:
         current_app.extensions["db"].release(conn)
+    for user_id in clashes:
+        click.echo(f"warning: {user_id} has the same email as an earlier user (NFKC + case folding); its email key is left empty", err=True)
     click.echo("schema applied", err=True)
 
 

@@ -1,5 +1,7 @@
 """Users and their bearer tokens (contract section 1)."""
 
+import unicodedata
+
 from flask import Blueprint, jsonify
 from marshmallow import Schema, fields, validate
 
@@ -46,9 +48,25 @@ def user_json(row):
     return {key: row[key] for key in ("id", "name", "email", "role", "created_at")}
 
 
+def email_key(email):
+    """What makes two addresses the same: equal after NFKC normalization and full case
+    folding (STRASSE = straße; fullwidth letters = ASCII ones). The address is kept as given."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", email).casefold())
+
+
+def backfill_email_keys(conn):
+    """Give users stored before email keys existed their key; the ids left without one
+    because an earlier user already holds the same key."""
+    clashes = []
+    for row in users_sql.users_without_email_key(conn):
+        if not users_sql.set_email_key(conn, user_id=row["id"], email_key=email_key(row["email"])):
+            clashes.append(row["id"])
+    return clashes
+
+
 def create_user(conn, *, name, email, role):
     """Store a user and issue their first token: {"user", "token"}; 409 when the email is taken."""
-    user = users_sql.insert_user(conn, user_id=new_id("usr"), name=name, email=email, role=role)
+    user = users_sql.insert_user(conn, user_id=new_id("usr"), name=name, email=email, email_key=email_key(email), role=role)
     if user is None:
         raise conflict("A user with this email already exists.", details={"email": ["Already in use."]})
     return {"user": user_json(user), "token": issue_token(conn, user["id"])}

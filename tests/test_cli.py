@@ -86,3 +86,26 @@ def test_init_db_applies_the_schema_and_keeps_rows(run_flask, db_conn, admin):
 
     assert result.returncode == 0, result.stderr
     assert rows(db_conn, "select id from users") == [(admin.id,)]
+
+
+def test_init_db_gives_older_users_their_email_key(run_flask, db_conn, testapp, admin):
+    with db_conn.cursor() as cur:
+        # Stored by a version that knew only lower(email): no key, and two that are the same address.
+        cur.execute(
+            """
+            insert into users (id, name, email, role, created_at) values
+                ('usr_older1', 'Older One', 'straße@example.com', 'learner', now() - interval '2 days'),
+                ('usr_older2', 'Older Two', 'STRASSE@example.com', 'learner', now() - interval '1 day')
+            """
+        )
+
+    result = run_flask("init-db")
+
+    assert result.returncode == 0, result.stderr
+    assert rows(db_conn, "select id, email_key from users where id like 'usr_older%' order by id") == [
+        ("usr_older1", "strasse@example.com"),
+        ("usr_older2", None),
+    ]
+    assert "usr_older2 has the same email as an earlier user" in result.stderr
+    body = {"name": "New", "email": "Straße@Example.com", "role": "learner"}
+    testapp.post_json("/api/v1/users", body, headers=admin.headers, status=409)

@@ -313,3 +313,24 @@ def test_401_stores_nothing(testapp, admin, db_conn):
 
 def test_bearer_scheme_is_case_insensitive(testapp, learner):
     testapp.get("/api/v1/users/me", headers={"Authorization": f"bearer {learner.token}"}, status=200)
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ("straße@example.com", "STRASSE@example.com"),
+        ("grace@example.com", "ｇｒａｃｅ@example.com"),  # fullwidth letters
+        ("Grace@Example.com", "grace@example.COM"),
+        ("ﬁona@example.com", "FIONA@example.com"),  # the fi ligature
+    ],
+)
+def test_emails_equal_after_nfkc_and_case_folding_are_the_same(testapp, admin, db_conn, first, second):
+    testapp.post_json("/api/v1/users", new_user(email=first), headers=admin.headers, status=201)
+
+    error = testapp.post_json("/api/v1/users", new_user(email=second), headers=admin.headers, status=409).json["error"]
+
+    assert error["code"] == "conflict"
+    assert count(db_conn, "select count(*) from users where email in (%s, %s)", (first, second)) == 1
+    # The address is kept as it was given.
+    assert count(db_conn, "select count(*) from users where email = %s", (first,)) == 1
+

@@ -3,16 +3,38 @@
 from . import execute, fetch_all, fetch_one, fetch_value, page_and_total
 
 
-def insert_user(conn, *, user_id, name, email, role):
+def insert_user(conn, *, user_id, name, email, email_key, role):
+    """The new user, or None when the email (by its key) is taken."""
     return fetch_one(
         conn,
         """
-        insert into users (id, name, email, role)
-        values (%(id)s, %(name)s, %(email)s, %(role)s)
+        insert into users (id, name, email, email_key, role)
+        values (%(id)s, %(name)s, %(email)s, %(email_key)s, %(role)s)
         on conflict do nothing
         returning id, name, email, role, created_at
         """,
-        {"id": user_id, "name": name, "email": email, "role": role},
+        {"id": user_id, "name": name, "email": email, "email_key": email_key, "role": role},
+    )
+
+
+def users_without_email_key(conn):
+    """(id, email) of the users stored before email keys existed."""
+    return fetch_all(conn, "select id, email from users where email_key is null order by created_at, id")
+
+
+def set_email_key(conn, *, user_id, email_key):
+    """Fill one user's key; False when another user already has it."""
+    return bool(
+        execute(
+            conn,
+            """
+            update users
+            set email_key = %(email_key)s
+            where id = %(id)s
+              and not exists (select 1 from users other where other.email_key = %(email_key)s)
+            """,
+            {"id": user_id, "email_key": email_key},
+        )
     )
 
 
