@@ -120,14 +120,20 @@ create table if not exists submissions (
     passed           boolean not null,
     points_earned    numeric(14, 2) not null check (points_earned >= 0),
     points_possible  numeric(14, 2) not null check (points_possible > 0 and points_earned <= points_possible),
-    -- The answers as submitted and the per-question results, frozen at scoring time:
-    -- editing a question later changes no stored result.
-    answers          jsonb not null,
+    -- The per-question results, each with its answer, frozen at scoring time: editing a
+    -- question later changes no stored result. (answers: a second copy of the answers,
+    -- written by earlier versions only.)
+    answers          jsonb,
     results          jsonb not null,
     submitted_at     timestamptz not null default clock_timestamp(),
     constraint submissions_attempt_key unique (attempt_id),
     constraint submissions_number_key unique (assessment_id, learner_id, attempt_number)
 );
+-- The answers are kept once, in results (earlier versions kept them twice).
+alter table submissions alter column answers drop not null;
+-- octet_length of results as written, so that a page of submissions is bounded in size
+-- before its results are read (null for rows of earlier versions).
+alter table submissions add column if not exists result_bytes integer;
 -- Lists: an assessment's submissions in order (instructors), a learner's own (learners);
 -- the unique key above serves (assessment_id, learner_id) lookups.
 create index if not exists submissions_assessment_submitted_idx on submissions (assessment_id, submitted_at, id);

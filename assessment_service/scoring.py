@@ -14,6 +14,9 @@ QUESTION_TYPES = ("single_choice", "multiple_choice", "true_false", "short_text"
 MAX_NUMERIC_ANSWER = Decimal("1e15")
 MAX_NUMERIC_ANSWER_PLACES = 20
 MAX_TEXT_ANSWER = 10_000
+# The text of one submission's answers, as UTF-8 bytes: what one learner can make the
+# service store and send back is bounded, whatever the number of questions.
+MAX_ANSWER_TEXT_BYTES = 64 * 1024
 
 CENT = Decimal("0.01")
 
@@ -31,6 +34,7 @@ def answer_errors(questions, answers):
     by_id = {question["id"]: question for question in questions}
     seen = set()
     errors = {}
+    text_bytes = 0
     for index, item in enumerate(answers):
         question_id = item["question_id"]
         question = by_id.get(question_id)
@@ -46,6 +50,10 @@ def answer_errors(questions, answers):
         message = _shape_error(question, item["answer"])
         if message:
             errors[f"answers.{index}.answer"] = [message]
+        elif question["type"] == "short_text":
+            text_bytes += len(item["answer"].encode("utf-8"))
+    if not errors and text_bytes > MAX_ANSWER_TEXT_BYTES:
+        errors["answers"] = [f"The text answers are at most {MAX_ANSWER_TEXT_BYTES} bytes (UTF-8) in all."]
     return errors
 
 

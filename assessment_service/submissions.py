@@ -6,12 +6,12 @@ from marshmallow import Schema, fields, validate
 from . import db
 from .access import load_assessment, load_assessment_to_take
 from .auth import current_user, enrollment_of, may_see_learner_row, own_rows_only, require_learner_may_submit
-from .errors import not_found
+from .errors import invalid_parameter, not_found
 from .questions import MAX_QUESTIONS
 from .schemas import BoundedList, PageQuery, PublicId, Timestamp, page_of
 from .sql import attempts as attempts_sql
 from .submitting import submit_answers
-from .web import created, documented, page_window, paginated, parse_body, parse_query
+from .web import created, documented, encoded, page_window, paginated_encoded, parse_body, parse_query
 
 bp = Blueprint("submissions", __name__)
 
@@ -79,6 +79,10 @@ class SubmissionSchema(Schema):
     submitted_at = Timestamp(required=True)
     results = fields.List(fields.Nested(ResultSchema), required=True)
 
+
+# The most a page of submissions may hold (its results, as stored). Stays under the 16 MiB
+# any response may be, and keeps what a page costs a worker well within its 64 MiB.
+PAGE_BYTES = 12 * 2**20
 
 new_submission_schema = NewSubmissionSchema()
 submission_query_schema = SubmissionQuery()
@@ -150,5 +154,13 @@ def get_submissions(assessment_id):
         visible_to=own_rows_only(user, row),
         limit=limit,
         offset=offset,
+        byte_budget=PAGE_BYTES,
     )
-    return paginated([submission_json(r) for r in rows], total, query)
+    items = []
+    for submission in rows:
+        if not submission["fits"]:
+            raise invalid_parameter(
+                "per_page", [f"This page would be larger than {PAGE_BYTES // 2**20} MiB: ask for at most {len(items)} per page here."]
+            )
+        items.append(encoded(submission_json(submission)))
+    return paginated_encoded(items, total, query)

@@ -87,13 +87,11 @@ def submit_answers(conn, *, learner, assessment, answers, attempt_id, grace):
         raise validation_failed({"attempt_id": ["A timed assessment is submitted with the attempt started for it."]})
 
     scored = scoring.score_submission(questions, answers, assessment["passing_score"])
-    stored_answers = [{"question_id": item["question_id"], "answer": item["answer"]} for item in answers]
     common = {
         "submission_id": new_id("sub"),
         "assessment_id": assessment["id"],
         "learner_id": learner["id"],
         "scored": scored,
-        "answers": stored_answers,
     }
     if attempt_id is not None:
         attempt = _attempt_to_close(conn, learner, assessment, attempt_id, grace)

@@ -169,14 +169,29 @@ def page_window(query):
 
 def paginated(items, total, query):
     """The list envelope plus an RFC 8288 Link header with first/prev/next/last."""
+    return paginated_encoded([encoded(item) for item in items], total, query)
+
+
+def encoded(item):
+    """One list item as UTF-8 JSON, for paginated_encoded."""
+    return dumps(item).encode("utf-8")
+
+
+def paginated_encoded(items, total, query):
+    """paginated() of items already encoded: the body is sent as the pieces it is made of,
+    never joined into one string (a page of big items is not held twice)."""
     page, per_page = query["page"], query["per_page"]
     total_pages = max(1, math.ceil(total / per_page))
-    response = jsonify(
-        {
-            "data": items,
-            "pagination": {"page": page, "per_page": per_page, "total": total, "total_pages": total_pages},
-        }
-    )
+    pagination = dumps({"page": page, "per_page": per_page, "total": total, "total_pages": total_pages})
+    pieces = [b'{"data": [']
+    for index, item in enumerate(items):
+        if index:
+            pieces.append(b", ")
+        pieces.append(item)
+    pieces.append(b'], "pagination": ' + pagination.encode() + b"}\n")
+    response = current_app.response_class(pieces, mimetype="application/json")
+    response.headers["Content-Type"] = "application/json; charset=utf-8"
+    response.headers["Content-Length"] = str(sum(len(piece) for piece in pieces))
     links = {"first": 1, "last": total_pages}
     if page > 1:
         links["prev"] = min(page - 1, total_pages)

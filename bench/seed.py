@@ -269,32 +269,29 @@ def _courses_of_copies(cur, source_id, name, courses, per_course):
 
 
 def _create_bench_scale_templates(cur, seed):
-    """bench_scale_templates: per scale assessment, the bench submission's answers and results
-    with the copy's question ids, so that a seeded submission reads like a real one."""
+    """bench_scale_templates: per scale assessment, the bench submission's results (which hold
+    its answers) with the copy's question ids, so that a seeded submission reads like a real one."""
     cur.execute(
         """
-        select s.answers::text, s.results::text, s.score, s.passed, s.points_earned, s.points_possible
+        select s.results::text, s.score, s.passed, s.points_earned, s.points_possible
         from submissions s
         where s.id = %(id)s
         """,
         {"id": seed.submission_id},
     )
-    answers, results, score, passed, points_earned, points_possible = cur.fetchone()  # jsonb as text
+    results_text, score, passed, points_earned, points_possible = cur.fetchone()  # jsonb as text
     cur.execute("select id, position from questions where assessment_id = %(id)s", {"id": seed.assessment_id})
     positions = dict(cur.fetchall())
-    answers_text, results_text = answers, results
     rows = []
     for n in range(1, SCALE_COURSES * SCALE_ASSESSMENTS_PER_COURSE + 1):
-        copy_answers, copy_results = answers_text, results_text
+        copy_results = results_text
         for question_id, position in positions.items():
-            copy_id = f"qst_scale{n:04d}p{position}"
-            copy_answers = copy_answers.replace(question_id, copy_id)
-            copy_results = copy_results.replace(question_id, copy_id)
-        rows.append((n, scale_assessment_id(n), copy_answers, copy_results, score, passed, points_earned, points_possible))
+            copy_results = copy_results.replace(question_id, f"qst_scale{n:04d}p{position}")
+        rows.append((n, scale_assessment_id(n), copy_results, score, passed, points_earned, points_possible))
     cur.execute(
         """
         create table bench_scale_templates (
-            n integer primary key, assessment_id text, answers jsonb, results jsonb,
+            n integer primary key, assessment_id text, results jsonb,
             score numeric, passed boolean, points_earned numeric, points_possible numeric
         )
         """
@@ -338,10 +335,11 @@ def seed_scale_submissions(dsn, first_learner, last_learner, progress=True):
                     )
                     insert into submissions (
                         id, assessment_id, learner_id, attempt_id, attempt_number,
-                        score, passed, points_earned, points_possible, answers, results, submitted_at
+                        score, passed, points_earned, points_possible, results, result_bytes, submitted_at
                     )
                     select 'sub_' || substr(a.id, 5), a.assessment_id, a.learner_id, a.id, a.attempt_number,
-                           t.score, t.passed, t.points_earned, t.points_possible, t.answers, t.results, a.submitted_at
+                           t.score, t.passed, t.points_earned, t.points_possible, t.results,
+                           octet_length(t.results::text), a.submitted_at
                     from new_attempts a
                     join bench_scale_templates t on t.assessment_id = a.assessment_id
                     """,

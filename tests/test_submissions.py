@@ -88,8 +88,10 @@ def test_all_correct_scores_100_and_is_stored(testapp, learner, quiz, db_conn):
     assert rows(db_conn, "select id, attempt_number, status, submitted_at is not null from attempts") == [
         (body["attempt_id"], 1, "submitted", True)
     ]
-    stored_answers = value(db_conn, "select answers::text from submissions")
-    assert json.loads(stored_answers, parse_float=Decimal) == as_read(sent)
+    # The answers are stored once: each result holds its own.
+    stored_results = json.loads(value(db_conn, "select results::text from submissions"), parse_float=Decimal)
+    assert [{"question_id": r["question_id"], "answer": r["answer"]} for r in stored_results] == as_read(sent)
+    assert value(db_conn, "select answers from submissions") is None
 
 
 def as_read(document):
@@ -218,7 +220,7 @@ def test_numeric_answers_are_echoed_exactly(testapp, learner, quiz, db_conn):
     response = submit(testapp, learner, assessment["id"], [{"question_id": questions[4]["id"], "answer": 0.4000000001}])
 
     assert '"answer": 0.4000000001' in response.text
-    assert value(db_conn, "select answers -> 0 ->> 'answer' from submissions") == "0.4000000001"
+    assert value(db_conn, "select results -> 4 ->> 'answer' from submissions") == "0.4000000001"
 
 
 # ---------------------------------------------------------------- POST: refusals store nothing

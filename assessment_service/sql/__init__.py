@@ -23,6 +23,19 @@ def fetch_all(conn, query, params=None):
         return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
+def fetch_iter(conn, query, params=None, batch=10):
+    """The rows as dicts, converted from the cursor `batch` at a time (for big rows)."""
+    cur = conn.cursor()
+    try:
+        cur.execute(query, params)
+        names = _column_names(cur)
+        while rows := cur.fetchmany(batch):
+            for row in rows:
+                yield dict(zip(names, row))
+    finally:
+        cur.close()
+
+
 def fetch_rows(conn, query, params=None):
     """(column names, rows as tuples): for a caller that splits each row itself."""
     with conn.cursor() as cur:
