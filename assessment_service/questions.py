@@ -9,9 +9,10 @@ from . import db
 from .access import load_assessment
 from .auth import current_user, enrollment_of, may_see_answer_keys
 from .errors import not_found, validation_failed
-from .question_specs import AUTHORING_FIELDS, MAX_KEY_NUMBER, QuestionSchema, build_spec, question_json
+from .authoring.question_types import AUTHORING_FIELDS, QUESTION_TYPES, SCORING_MODES, question_type
+from .authoring.question_types.numeric import MAX_KEY, MAX_KEY_PLACES
+from .question_specs import QuestionSchema, build_spec, question_json
 from .schemas import BoundedList, ExactDecimal, PublicId, StrictBoolean, StrictInteger
-from .scoring import QUESTION_TYPES
 from .sql import assessments as assessments_sql
 from .web import created, documented, new_id, no_content, parse_body
 
@@ -23,6 +24,15 @@ class ChoiceInSchema(Schema):
     correct = StrictBoolean(required=True)
 
 
+class PairInSchema(Schema):
+    prompt = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    match = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class ItemInSchema(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
 class QuestionPatchSchema(Schema):
     type = fields.String(validate=validate.OneOf(QUESTION_TYPES))
     prompt = fields.String(validate=validate.Length(min=1, max=5000))
@@ -32,7 +42,11 @@ class QuestionPatchSchema(Schema):
     correct_answer = fields.Raw(metadata={"description": "boolean (true_false) or number (numeric)"})
     accepted_answers = BoundedList(fields.String(validate=validate.Length(min=1, max=1000)), validate=validate.Length(min=1, max=50))
     case_sensitive = StrictBoolean()
-    tolerance = ExactDecimal(max_abs=MAX_KEY_NUMBER, max_places=10, validate=validate.Range(min=0))
+    tolerance = ExactDecimal(max_abs=MAX_KEY, max_places=MAX_KEY_PLACES, validate=validate.Range(min=0))
+    pairs = BoundedList(fields.Nested(PairInSchema), validate=validate.Length(min=2, max=26))
+    distractors = BoundedList(fields.String(validate=validate.Length(min=1, max=1000)), validate=validate.Length(max=26))
+    items = BoundedList(fields.Nested(ItemInSchema), validate=validate.Length(min=2, max=26))
+    scoring = fields.String(validate=validate.OneOf(SCORING_MODES), metadata={"description": "multiple_choice, matching, ordering"})
 
 
 class NewQuestionSchema(QuestionPatchSchema):
@@ -69,6 +83,15 @@ def _check_room(count):
 def _check_position(position, highest):
     if position is not None and position > highest:
         raise validation_failed({"position": [f"Must be between 1 and {highest}."]})
+
+
+def edited_fields(question, kind, changes):
+    """(authoring fields, current spec) of an edit: the question's own fields with the edit
+    applied over them; when the type changes, only the edit's (nothing carries over)."""
+    keeps_type = kind == question["type"]
+    merged = question_type(kind).authoring_body(question["spec"]) if keeps_type else {}
+    merged.update({field: changes[field] for field in AUTHORING_FIELDS if field in changes})
+    return merged, (question["spec"] if keeps_type else None)
 
 
 @bp.post("/assessments/<id:assessment_id>/questions")
@@ -129,11 +152,7 @@ def patch_question(assessment_id, question_id):
         raise not_found("question")
     changes = parse_body(question_patch_schema)
     kind = changes.get("type", question["type"])
-    # Start from the current authoring fields (dropped when the type changes), then apply the edit.
-    merged = dict(question["spec"]) if kind == question["type"] else {}
-    merged.update({field: changes[field] for field in AUTHORING_FIELDS if field in changes})
-    existing_choice_ids = [choice["id"] for choice in question["spec"].get("choices", [])]
-    spec = build_spec(kind, merged, existing_choice_ids)
+    spec = build_spec(kind, *edited_fields(question, kind, changes))
     count, _ = assessments_sql.question_totals(conn, assessment_id)
     _check_position(changes.get("position"), count)
     row = assessments_sql.update_question(

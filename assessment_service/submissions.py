@@ -60,7 +60,8 @@ class SubmissionQuery(PageQuery):
 class ResultSchema(Schema):
     question_id = fields.String(required=True)
     answered = fields.Boolean(required=True)
-    correct = fields.Boolean(required=True)
+    correct = fields.Boolean(required=True, metadata={"description": "Full credit."})
+    credit = fields.String(required=True, metadata={"description": "The exact share of the points earned, 4 decimal places (\"0.6667\")."})
     points_earned = fields.Decimal(required=True)
     points_possible = fields.Decimal(required=True)
     answer = fields.Raw(required=True, allow_none=True)
@@ -88,7 +89,15 @@ new_submission_schema = NewSubmissionSchema()
 submission_query_schema = SubmissionQuery()
 
 
-RESULT_KEYS = ("question_id", "answered", "correct", "points_earned", "points_possible", "answer")
+RESULT_KEYS = ("question_id", "answered", "correct", "credit", "points_earned", "points_possible", "answer")
+
+
+def result_json(result):
+    """A stored result in the documented key order (jsonb does not keep it). Results stored
+    before partial credit existed have no `credit`: theirs was all or nothing."""
+    if "credit" not in result:
+        result = {**result, "credit": "1.0000" if result["correct"] else "0.0000"}
+    return {key: result[key] for key in RESULT_KEYS}
 
 
 def submission_json(row):
@@ -103,8 +112,7 @@ def submission_json(row):
         "points_earned": row["points_earned"],
         "points_possible": row["points_possible"],
         "submitted_at": row["submitted_at"],
-        # jsonb does not keep key order; show each result in the documented order.
-        "results": [{key: result[key] for key in RESULT_KEYS} for result in row["results"]],
+        "results": [result_json(result) for result in row["results"]],
     }
 
 

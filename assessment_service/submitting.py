@@ -10,7 +10,7 @@ are read after both locks. Deadlines are judged by the transaction's start, whic
 after the whole body has arrived (web.receive_body).
 """
 
-from . import scoring
+from .grading import scoring
 from .auth import enrollment_of, require_learner_may_submit
 from .errors import ApiError, conflict, not_found, validation_failed
 from .sql import assessments as assessments_sql

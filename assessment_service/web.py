@@ -2,7 +2,6 @@
 paginated answers, and the OpenAPI description of each view."""
 
 import math
-import secrets
 from urllib.parse import urlencode
 
 import simplejson
@@ -13,10 +12,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import BaseConverter
 from werkzeug.wsgi import LimitedStream
 
+from .core.ids import ID_PATTERN, new_id  # noqa: F401  (new_id: until the rooms import it from core)
 from .errors import ApiError, invalid_parameter, validation_failed
 from .jsonio import dumps, loads
 
-ID_PATTERN = r"[a-z]{2,6}_[A-Za-z0-9]{1,40}"
 
 
 class DecimalJSONProvider(JSONProvider):
@@ -31,11 +30,6 @@ class DecimalJSONProvider(JSONProvider):
     def response(self, *args, **kwargs):
         obj = self._prepare_response_obj(args, kwargs)
         return self._app.response_class(dumps(obj) + "\n", mimetype="application/json; charset=utf-8")
-
-
-def new_id(prefix):
-    """A fresh public id: prefix, underscore, 24 hex digits (96 random bits)."""
-    return f"{prefix}_{secrets.token_hex(12)}"
 
 
 class IdConverter(BaseConverter):

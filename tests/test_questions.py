@@ -89,7 +89,8 @@ def test_choice_ids_are_unique_across_questions(testapp, instructor, assessment)
 def test_multiple_choice(testapp, instructor, assessment, db_conn):
     question = add_question(testapp, instructor, assessment["id"], multiple_choice(points=3)).json
 
-    assert set(question) == BASE_FIELDS | {"choices"}
+    assert set(question) == BASE_FIELDS | {"choices", "scoring"}
+    assert question["scoring"] == "all_or_nothing"
     assert [c["correct"] for c in question["choices"]] == [True, True, False, False]
     assert value(db_conn, "select points from questions") == Decimal("3.00")
 

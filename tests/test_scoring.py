@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessment_service.scoring import QUESTION_TYPES, answer_errors, is_correct, normalize_text, score_submission
+from assessment_service.authoring.question_types.short_text import normalize_text
+from assessment_service.grading.scoring import QUESTION_TYPES, answer_errors, is_correct, score_submission
 
 
 def choice_question(kind, correct_ids, all_ids=("ch_a", "ch_b", "ch_c", "ch_d"), question_id="qst_choice", points=Decimal("1")):
@@ -269,11 +270,11 @@ def test_results_follow_question_order_whatever_the_answer_order():
     result = score_submission(questions, given_answers, passing_score=50)
 
     assert result["results"] == [
-        {"question_id": "qst_single", "answered": True, "correct": False, "points_earned": Decimal("0.00"), "points_possible": Decimal("1.00"), "answer": "ch_a"},
-        {"question_id": "qst_multiple", "answered": True, "correct": True, "points_earned": Decimal("1.00"), "points_possible": Decimal("1.00"), "answer": ["ch_b", "ch_a"]},
-        {"question_id": "qst_true", "answered": False, "correct": False, "points_earned": Decimal("0.00"), "points_possible": Decimal("1.00"), "answer": None},
-        {"question_id": "qst_text", "answered": False, "correct": False, "points_earned": Decimal("0.00"), "points_possible": Decimal("1.00"), "answer": None},
-        {"question_id": "qst_numeric", "answered": True, "correct": True, "points_earned": Decimal("1.00"), "points_possible": Decimal("1.00"), "answer": Decimal("0.4")},
+        {"question_id": "qst_single", "answered": True, "correct": False, "credit": "0.0000", "points_earned": Decimal("0.00"), "points_possible": Decimal("1.00"), "answer": "ch_a"},
+        {"question_id": "qst_multiple", "answered": True, "correct": True, "credit": "1.0000", "points_earned": Decimal("1.00"), "points_possible": Decimal("1.00"), "answer": ["ch_b", "ch_a"]},
+        {"question_id": "qst_true", "answered": False, "correct": False, "credit": "0.0000", "points_earned": Decimal("0.00"), "points_possible": Decimal("1.00"), "answer": None},
+        {"question_id": "qst_text", "answered": False, "correct": False, "credit": "0.0000", "points_earned": Decimal("0.00"), "points_possible": Decimal("1.00"), "answer": None},
+        {"question_id": "qst_numeric", "answered": True, "correct": True, "credit": "1.0000", "points_earned": Decimal("1.00"), "points_possible": Decimal("1.00"), "answer": Decimal("0.4")},
     ]
     assert (result["points_earned"], result["points_possible"], result["score"], result["passed"]) == (
         Decimal("2.00"),
@@ -342,6 +343,21 @@ def question_with_answers(draw, index):
             right = right.swapcase()
         item = question(kind, question_id, points, accepted_answers=accepted, case_sensitive=case_sensitive)
         return item, right, "\u2603"  # not in the alphabet: never accepted
+    if kind == "matching":
+        count = draw(st.integers(2, 26))
+        prompts = [{"id": f"mp_{index}_{n}", "text": f"p{n}", "match_id": f"mo_{index}_{n}"} for n in range(count)]
+        options = [{"id": f"mo_{index}_{n}", "text": f"o{n}"} for n in range(count + draw(st.integers(0, 3)))]
+        item = question(kind, question_id, points, prompts=prompts, options=options, scoring="all_or_nothing")
+        right = {prompt["id"]: prompt["match_id"] for prompt in prompts}
+        wrong = dict(right)
+        del wrong[draw(st.sampled_from(sorted(right)))]  # one prompt left out
+        return item, right, wrong
+    if kind == "ordering":
+        count = draw(st.integers(2, 26))
+        items = [{"id": f"it_{index}_{n}", "text": f"i{n}"} for n in range(count)]
+        right = [entry["id"] for entry in items]
+        wrong = right[1:] + right[:1]  # every item moved
+        return question(kind, question_id, points, items=items, scoring="all_or_nothing"), right, wrong
     key = Decimal(draw(st.integers(-(10**9), 10**9))).scaleb(-draw(st.integers(0, 6)))
     key = draw(st.sampled_from([key, int(key)])) if key == key.to_integral_value() else key
     tolerance_cents = draw(st.integers(0, 1000))
@@ -423,6 +439,10 @@ def test_all_correct_is_100_and_passes(quiz):
             answer = [c["id"] for c in spec["choices"] if c["correct"]]
         elif item["type"] == "short_text":
             answer = spec["accepted_answers"][-1]
+        elif item["type"] == "matching":
+            answer = {prompt["id"]: prompt["match_id"] for prompt in spec["prompts"]}
+        elif item["type"] == "ordering":
+            answer = [entry["id"] for entry in spec["items"]]
         else:
             answer = spec["correct_answer"]
         rights.append({"question_id": item["id"], "answer": answer})

@@ -40,7 +40,7 @@ FIELDS = {
     "submitted_at",
     "results",
 }
-RESULT_FIELDS = ["question_id", "answered", "correct", "points_earned", "points_possible", "answer"]
+RESULT_FIELDS = ["question_id", "answered", "correct", "credit", "points_earned", "points_possible", "answer"]
 POINTS = [Decimal("2.00"), Decimal("3.00"), Decimal("1.00"), Decimal("1.50"), Decimal("2.50")]  # of one_of_each_type()
 
 

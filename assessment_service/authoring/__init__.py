@@ -1,0 +1,1 @@
+"""Authoring: assessments, their questions, and the question types."""
