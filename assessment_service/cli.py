@@ -21,16 +21,17 @@ def _connection():
 
 
 @click.command("init-db")
-def init_db_command():
-    """Apply schema.sql (idempotent; keeps every row)."""
+@click.option("--force", is_flag=True, help="Run every statement even if schema.sql is the one applied last.")
+def init_db_command(force):
+    """Apply schema.sql (keeps every row; safe while the service takes traffic)."""
     from .db import apply_schema
 
     conn = _connection()
     try:
-        apply_schema(conn, Path(SCHEMA_PATH))
+        applied = apply_schema(conn, Path(SCHEMA_PATH), force=force)
     finally:
         current_app.extensions["db"].release(conn)
-    click.echo("schema applied", err=True)
+    click.echo("schema applied" if applied else "schema up to date: nothing to do", err=True)
 
 
 @click.command("create-user")
