@@ -17,7 +17,12 @@ def init_app(app):
 
 
 def _connection():
-    return current_app.extensions["db"].connect()
+    from .errors import DatabaseUnavailable
+
+    try:
+        return current_app.extensions["db"].connect()
+    except DatabaseUnavailable as exc:
+        raise click.ClickException(f"database unavailable: {exc}") from None
 
 
 @click.command("init-db")

@@ -27,7 +27,7 @@ def ensure_running(pgdata):
         with server._lock:
             server.ensure_postgres_running()
         uri = server.get_uri()
-    log.info("embedded PostgreSQL running", extra={"pgdata": str(path)})
+    log.info("embedded PostgreSQL running", extra={"fields": {"pgdata": str(path)}})
     return uri
 
 
