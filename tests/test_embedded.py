@@ -143,3 +143,8 @@ def test_the_service_restarts_its_embedded_postgresql_after_a_sigkill(pgdata):
         assert server.process.poll() is None
     finally:
         server.stop()
+    standby = embedded.Watchdog(pgdata)
+    try:
+        assert standby.check() == "running"  # the service is gone, and its claim with it
+    finally:
+        standby.close()
