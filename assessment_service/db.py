@@ -191,8 +191,9 @@ def apply_schema(conn, path, *, force=False, retry_seconds=SCHEMA_RETRY_SECONDS)
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
-            # Held by the session (the statements commit one by one); another applier waits
-            # here, holding nothing a request needs, and then finds the work done.
+            # Held by the session, as the statements commit one by one (so this needs a session
+            # of its own: PostgreSQL itself, not PgBouncer's transaction pooling). Another
+            # applier waits here, holding nothing a request needs, and then finds the work done.
             cur.execute("select pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
             try:
                 if not force and _applied_checksum(cur) == checksum:
