@@ -196,6 +196,29 @@ def init_db(dsn, *args):
     )
 
 
+def lock_waits(dsn, table, mode):
+    """Whether some session waits for `mode` on `table`."""
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "select count(*) > 0 from pg_locks where relation = to_regclass(%s) and mode = %s and not granted",
+                (table, mode),
+            )
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def wait_for(condition, timeout, interval=0.05, message="condition"):
+    """Poll `condition` until it returns something true (fails after `timeout` s)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {message}")
+        time.sleep(interval)
+
+
 def test_an_up_to_date_database_is_left_alone(database_dsn):
     apply_on_fresh_connection(database_dsn)
     recorded = schema_state(database_dsn)
@@ -268,29 +291,6 @@ def test_a_statement_waiting_for_its_lock_gives_way_to_traffic_then_is_retried(e
     assert not applier.is_alive()
     assert applied == {"result": True}
     assert "probe_1" in columns(empty_database, "submissions")
-
-
-def lock_waits(dsn, table, mode):
-    """Whether some session waits for `mode` on `table`."""
-    conn = psycopg2.connect(dsn)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                "select count(*) > 0 from pg_locks where relation = to_regclass(%s) and mode = %s and not granted",
-                (table, mode),
-            )
-            return cur.fetchone()[0]
-    finally:
-        conn.close()
-
-
-def wait_for(condition, timeout, interval=0.05, message="condition"):
-    """Poll `condition` until it returns something true (fails after `timeout` s)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {message}")
-        time.sleep(interval)
 
 
 def a_quiz_with_learners(server, dsn, count):
