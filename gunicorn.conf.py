@@ -111,3 +111,21 @@ def on_exit(server):
     owned = os.environ.get(_METRICS_OWNED)
     if owned and owned == os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         shutil.rmtree(owned, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- the embedded PostgreSQL
+# With DATABASE_URL unset the service runs on the embedded server of EMBEDDED_PGDATA (started
+# by the app in this master, or by `make run`'s init-db a moment before). The master, which
+# lives as long as the service, restarts it from a watchdog thread when it dies (never after
+# a clean stop such as `make stop-db`); workers only reconnect.
+
+
+def when_ready(server):
+    """Start the embedded PostgreSQL's watchdog in the master (nothing when DATABASE_URL is set)."""
+    if not server.cfg.preload_app:
+        return  # the master has no app, hence no idea which database the workers use
+    app = server.app.wsgi()  # built already (preload_app): this returns it
+    if not app.config["DATABASE_URL"]:
+        from assessment_service import embedded
+
+        embedded.Watchdog(app.config["EMBEDDED_PGDATA"]).start()

@@ -1,5 +1,24 @@
 -- The assessment service's only DDL. Safe to re-run on a database full of data:
 -- it creates what is missing and drops nothing.
+--
+-- `flask init-db` (db.apply_schema) applies it while the service takes traffic:
+-- - when this file's sha256 is the one recorded in schema_state, it runs nothing at all;
+-- - otherwise it runs the statements one at a time, each in its own transaction, under an
+--   advisory lock (one applier at a time); a statement waits at most 2 s for its table's lock
+--   (requests queue behind it meanwhile), then gives way and is retried alone, with backoff;
+-- - the new sha256 is recorded once every statement has run.
+-- So write every statement to be re-runnable and to lock one table: `create ... if not exists`,
+-- `alter table t add column if not exists ...` (nullable, or with a constant default: no
+-- rewrite). On a big table prefer `create index concurrently if not exists` (it runs, being
+-- outside a transaction); one whose build fails leaves an invalid index, which init-db then
+-- reports for you to drop.
+
+-- What init-db applied last: the sha256 of this file's text, and when.
+create table if not exists schema_state (
+    singleton   boolean primary key default true check (singleton),
+    checksum    text not null,
+    applied_at  timestamptz not null
+);
 
 create table if not exists users (
     id          text primary key,

@@ -17,25 +17,32 @@ def init_app(app):
 
 
 def _connection():
-    return current_app.extensions["db"].connect()
+    from .errors import DatabaseUnavailable
+
+    try:
+        return current_app.extensions["db"].connect()
+    except DatabaseUnavailable as exc:
+        raise click.ClickException(f"database unavailable: {exc}") from None
 
 
 @click.command("init-db")
-def init_db_command():
-    """Apply schema.sql (idempotent; keeps every row)."""
+@click.option("--force", is_flag=True, help="Run every statement even if schema.sql is the one applied last.")
+def init_db_command(force):
+    """Apply schema.sql (keeps every row; safe while the service takes traffic)."""
     from .db import apply_schema
     from .users import backfill_email_keys
 
     conn = _connection()
     try:
-        apply_schema(conn, Path(SCHEMA_PATH))
-        clashes = backfill_email_keys(conn)
+        applied = apply_schema(conn, Path(SCHEMA_PATH), force=force)
+        # Older users get their email key when the schema that adds it is applied.
+        clashes = backfill_email_keys(conn) if applied else []
         conn.commit()
     finally:
         current_app.extensions["db"].release(conn)
     for user_id in clashes:
         click.echo(f"warning: {user_id} has the same email as an earlier user (NFKC + case folding); its email key is left empty", err=True)
-    click.echo("schema applied", err=True)
+    click.echo("schema applied" if applied else "schema up to date: nothing to do", err=True)
 
 
 @click.command("create-user")

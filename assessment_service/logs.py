@@ -1,4 +1,4 @@
-"""Request ids and the JSON access log (one object per line on stdout)."""
+"""Request ids, our JSON log lines, and the JSON access log (one object per line on stdout)."""
 
 import json
 import logging
@@ -7,6 +7,7 @@ import re
 import sys
 import time
 
+import click
 from flask import current_app, g, request
 
 access_log = logging.getLogger("assessment_service.access")
@@ -18,8 +19,7 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 
-# The handler every line of ours goes to (set by configure_logging); the access log writes
-# its lines to it directly.
+# The handler the access log writes its lines to directly: always stdout (set by configure_logging).
 _handler = None
 
 
@@ -35,13 +35,24 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level):
+    """Our log lines as JSON: on stdout in the server, on stderr in a command-line run.
+
+    A command's stdout is its output (`create-user` prints the token there for `tail -n 1`),
+    and the app is built inside the command's click context, before the command runs.
+    """
     global _handler
-    _handler = handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter())
+    _handler = _json_handler(sys.stdout)
+    in_a_command = click.get_current_context(silent=True) is not None
     root = logging.getLogger("assessment_service")
-    root.handlers[:] = [handler]
+    root.handlers[:] = [_json_handler(sys.stderr) if in_a_command else _handler]
     root.setLevel(level)
     root.propagate = False
+
+
+def _json_handler(stream):
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    return handler
 
 
 def init_app(app):

@@ -4,9 +4,13 @@ import os
 import subprocess
 import sys
 
+import psycopg2
 import pytest
 
+from assessment_service import embedded
 from assessment_service.config import PROJECT_ROOT
+from assessment_service.db import apply_schema
+from support import embedded_pgdata
 
 
 @pytest.fixture
@@ -98,6 +102,7 @@ def test_init_db_gives_older_users_their_email_key(run_flask, db_conn, testapp, 
                 ('usr_older2', 'Older Two', 'STRASSE@example.com', 'learner', now() - interval '1 day')
             """
         )
+        cur.execute("update schema_state set checksum = 'of an older schema.sql'")
 
     result = run_flask("init-db")
 
@@ -109,3 +114,66 @@ def test_init_db_gives_older_users_their_email_key(run_flask, db_conn, testapp, 
     assert "usr_older2 has the same email as an earlier user" in result.stderr
     body = {"name": "New", "email": "Straße@Example.com", "role": "learner"}
     testapp.post_json("/api/v1/users", body, headers=admin.headers, status=409)
+
+
+# ---------------------------------------------------------------- stdout is the command's output, and nothing else
+
+
+@pytest.fixture(scope="module")
+def embedded_server():
+    """An embedded PostgreSQL of this module's own, with the schema: the CLI's default when
+    DATABASE_URL is unset (and the case where the service logs a line before the command runs)."""
+    with embedded_pgdata(prefix="pgc") as pgdata:
+        conn = psycopg2.connect(embedded.ensure_running(pgdata))
+        try:
+            apply_schema(conn, PROJECT_ROOT / "schema.sql")
+        finally:
+            conn.close()
+        yield pgdata
+
+
+def run_flask_on_embedded(pgdata, *args):
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "TEST_DATABASE_URL")}
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", *args],
+        cwd=PROJECT_ROOT,
+        env={**env, "EMBEDDED_PGDATA": pgdata, "LOG_LEVEL": "INFO"},
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_create_user_logs_on_stderr_and_prints_only_the_token_on_stdout(embedded_server):
+    args = ("create-user", "--name", "Ada Admin", "--email", "ada.embedded@example.com", "--role", "admin")
+
+    created = run_flask_on_embedded(embedded_server, *args)
+
+    assert created.returncode == 0, created.stderr
+    assert "embedded PostgreSQL running" in created.stderr  # the service's log line, on stderr
+    (token,) = created.stdout.splitlines()
+    assert len(token) >= 43 and " " not in token
+
+    again = run_flask_on_embedded(embedded_server, *args)  # the email is taken now
+
+    assert again.returncode != 0
+    assert "already exists" in again.stderr
+    assert again.stdout == ""  # so `ADMIN=$(... | tail -n 1)` is empty, never a log line
+
+
+def test_create_user_without_a_database_fails_with_nothing_on_stdout():
+    env = {key: value for key, value in os.environ.items() if key != "TEST_DATABASE_URL"}
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "create-user", "--name", "A", "--email", "a@example.com", "--role", "admin"],
+        cwd=PROJECT_ROOT,
+        env={**env, "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/none", "LOG_LEVEL": "INFO"},
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert "database unavailable" in result.stderr

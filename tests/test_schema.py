@@ -1,14 +1,23 @@
 """schema.sql is the only DDL and is safe to re-run on a database full of data."""
 
+import hashlib
+import os
+import subprocess
+import sys
+import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg2
 import psycopg2.extensions
+import psycopg2.errors
 import pytest
 
 from assessment_service.config import PROJECT_ROOT
-from assessment_service.db import apply_schema
+from assessment_service.db import SchemaError, apply_schema
+from assessment_service.users import create_user
+from support import Gunicorn, http, query
 
 SCHEMA = PROJECT_ROOT / "schema.sql"
 
@@ -36,10 +45,10 @@ def snapshot(db_conn):
     return contents
 
 
-def apply_on_fresh_connection(dsn):
+def apply_on_fresh_connection(dsn, path=SCHEMA):
     conn = psycopg2.connect(dsn)
     try:
-        apply_schema(conn, SCHEMA)
+        return apply_schema(conn, path)
     finally:
         conn.close()
 
@@ -136,3 +145,257 @@ def test_processes_applying_the_schema_at_once_do_not_race(empty_database):
         assert snapshot(conn) == expected
     finally:
         conn.close()
+
+
+# ---------------------------------------------------------------- applying it while the service takes traffic
+
+
+def changed_schema(directory, number):
+    """A copy of schema.sql with a real change: a column and an index more on submissions."""
+    path = directory / f"schema_changed_{number}.sql"
+    path.write_text(
+        SCHEMA.read_text(encoding="utf-8")
+        + f"\nalter table submissions add column if not exists probe_{number} text;\n"
+        + f"create index if not exists submissions_probe_{number}_idx on submissions (probe_{number});\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def schema_state(dsn):
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select checksum, applied_at from schema_state")
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def columns(dsn, table):
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select column_name from information_schema.columns where table_name = %s", (table,))
+            return {row[0] for row in cur.fetchall()}
+    finally:
+        conn.close()
+
+
+def init_db(dsn, *args):
+    """`flask --app app init-db ARGS` as a real process on `dsn`."""
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "TEST_DATABASE_URL")}
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "init-db", *args],
+        cwd=PROJECT_ROOT,
+        env={**env, "DATABASE_URL": dsn},
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=60,
+    )
+
+
+def lock_waits(dsn, table):
+    """Whether some session waits for a lock on `table`."""
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "select count(*) > 0 from pg_locks where relation = to_regclass(%s) and not granted",
+                (table,),
+            )
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def wait_for(condition, timeout, interval=0.05, message="condition"):
+    """Poll `condition` until it returns something true (fails after `timeout` s)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {message}")
+        time.sleep(interval)
+
+
+def test_an_up_to_date_database_is_left_alone(database_dsn):
+    apply_on_fresh_connection(database_dsn)
+    recorded = schema_state(database_dsn)
+    assert recorded[0][0] == hashlib.sha256(SCHEMA.read_bytes()).hexdigest()
+    # Every table of the service locked against everything, even reads: any DDL would wait.
+    blocker = psycopg2.connect(database_dsn)
+    try:
+        with blocker.cursor() as cur:
+            cur.execute("select tablename from pg_tables where schemaname = 'public' and tablename <> 'schema_state'")
+            tables = [row[0] for row in cur.fetchall()]
+            assert "submissions" in tables
+            cur.execute("lock table " + ", ".join(f'"{table}"' for table in tables) + " in access exclusive mode")  # names from the catalog
+
+            result = init_db(database_dsn)
+
+        assert result.returncode == 0, result.stderr
+        assert "schema up to date" in result.stderr
+    finally:
+        blocker.close()
+    assert schema_state(database_dsn) == recorded
+
+
+def test_a_changed_schema_is_applied_and_recorded_and_never_dropped(empty_database, tmp_path):
+    apply_on_fresh_connection(empty_database)
+    changed = changed_schema(tmp_path, 1)
+
+    conn = psycopg2.connect(empty_database)
+    try:
+        assert apply_schema(conn, changed) is True
+        assert apply_schema(conn, changed) is False  # up to date now
+        assert schema_state(empty_database)[0][0] == hashlib.sha256(changed.read_bytes()).hexdigest()
+        assert "probe_1" in columns(empty_database, "submissions")
+
+        # Back to the file without the column: applied again (it changed), and nothing is dropped.
+        assert apply_schema(conn, SCHEMA) is True
+    finally:
+        conn.close()
+    assert "probe_1" in columns(empty_database, "submissions")
+    assert schema_state(empty_database)[0][0] == hashlib.sha256(SCHEMA.read_bytes()).hexdigest()
+
+
+def test_a_statement_waiting_for_its_lock_gives_way_to_traffic_then_is_retried(empty_database, tmp_path):
+    apply_on_fresh_connection(empty_database)
+    changed = changed_schema(tmp_path, 1)
+    # A long transaction that wrote to submissions: the schema's statements on it must wait.
+    long_writer = psycopg2.connect(empty_database)
+    applied = {}
+    try:
+        with long_writer.cursor() as cur:
+            cur.execute("lock table submissions in row exclusive mode")
+        applier = threading.Thread(target=lambda: applied.update(result=apply_on_fresh_connection(empty_database, changed)))
+        applier.start()
+        wait_for(lambda: lock_waits(empty_database, "submissions"), timeout=15, message="the schema to wait")
+
+        # Another request's write queues behind the waiting DDL, and gets through while the
+        # long transaction is still open: the DDL gave its place up instead of holding the queue.
+        other = psycopg2.connect(empty_database)
+        try:
+            with other.cursor() as cur:
+                cur.execute("set lock_timeout = '10s'")  # fails here, rather than hangs, if the DDL holds on
+                cur.execute("lock table submissions in row exclusive mode")
+            other.rollback()
+        finally:
+            other.close()
+        assert applier.is_alive()  # still trying
+        long_writer.rollback()
+        applier.join(timeout=60)
+    finally:
+        long_writer.close()
+    assert not applier.is_alive()
+    assert applied == {"result": True}
+    assert "probe_1" in columns(empty_database, "submissions")
+
+
+def a_quiz_with_learners(server, dsn, count):
+    """An untimed, unlimited one-question assessment, `count` enrolled learners' headers, the
+    submissions URL and a correct body."""
+    tokens = []
+    conn = psycopg2.connect(dsn)
+    try:
+        for role in ["admin"] + ["learner"] * count:
+            number = uuid.uuid4().hex[:10]
+            body = create_user(conn, name=f"{role.title()} {number}", email=f"{role}.{number}@example.com", role=role)
+            tokens.append((body["user"]["id"], {"Authorization": f"Bearer {body['token']['value']}"}))
+        conn.commit()
+    finally:
+        conn.close()
+    (_, admin), learners = tokens[0], tokens[1:]
+    api = server.base_url + "/api/v1"
+
+    def must(path, body):
+        status, document, _ = http("POST", api + path, body, admin)
+        assert status == 201, document
+        return document
+
+    course = must("/courses", {"title": "Live schema"})
+    assessment = must("/assessments", {"course_id": course["id"], "title": "Burst", "passing_score": 50})
+    question = must(f"/assessments/{assessment['id']}/questions", {"type": "true_false", "prompt": "Up?", "correct_answer": True})
+    for user_id, _ in learners:
+        must(f"/courses/{course['id']}/enrollments", {"user_id": user_id})
+    body = {"answers": [{"question_id": question["id"], "answer": True}]}
+    return [headers for _, headers in learners], f"{api}/assessments/{assessment['id']}/submissions", body
+
+
+@pytest.mark.slow
+def test_the_schema_applies_while_submissions_stream_in(empty_database, tmp_path):
+    apply_on_fresh_connection(empty_database)
+    server = Gunicorn(empty_database, workers=4)
+    try:
+        learners, submissions_url, body = a_quiz_with_learners(server, empty_database, count=8)
+        answers = []
+        stop = threading.Event()
+
+        def keep_submitting(headers):
+            while not stop.is_set():
+                # Keyed, as clients should send them: the key's row is written first.
+                keyed = {**headers, "Idempotency-Key": str(uuid.uuid4())}
+                status, document, _ = http("POST", submissions_url, body, keyed)
+                answers.append((status, document))
+
+        def cli(*args):
+            result = init_db(empty_database, *args)
+            assert result.returncode == 0, result.stderr
+            return result.stderr
+
+        applies = [
+            lambda: cli("--force"),  # up to date, applied all the same: every statement runs
+            lambda: apply_on_fresh_connection(empty_database, changed_schema(tmp_path, 1)),
+            lambda: cli(),  # schema.sql again: not what was applied last, so it runs
+            lambda: apply_on_fresh_connection(empty_database, changed_schema(tmp_path, 2)),
+            lambda: cli(),
+            lambda: cli("--force"),
+        ]
+        with ThreadPoolExecutor(max_workers=len(learners)) as pool:
+            submitting = [pool.submit(keep_submitting, headers) for headers in learners]
+            try:
+                wait_for(lambda: len(answers) >= 20, timeout=30, message="the burst to start")
+                answered_before = len(answers)
+                outcomes = [apply() for apply in applies]
+                answered_during = len(answers) - answered_before
+            finally:
+                stop.set()
+            for future in submitting:
+                future.result()
+    finally:
+        server.stop()
+
+    assert answered_during > 0
+    assert [outcome for outcome in outcomes if "deadlock" in str(outcome)] == []
+    assert [status for status, _ in answers if status != 201] == []
+    created = {document["id"] for _, document in answers}
+    assert len(created) == len(answers)
+    stored = query(empty_database, "select id from submissions")
+    assert {row[0] for row in stored} == created
+    assert {"probe_1", "probe_2"} <= columns(empty_database, "submissions")
+    assert schema_state(empty_database)[0][0] == hashlib.sha256(SCHEMA.read_bytes()).hexdigest()
+
+
+def test_a_failed_concurrent_index_build_is_reported_not_recorded(empty_database, tmp_path):
+    apply_on_fresh_connection(empty_database)
+    query(
+        empty_database,
+        "insert into users (id, name, email, role) values ('usr_a', 'Same', 'a@example.com', 'learner'), "
+        "('usr_b', 'Same', 'b@example.com', 'learner')",
+    )
+    changed = tmp_path / "schema_concurrent.sql"
+    changed.write_text(
+        SCHEMA.read_text(encoding="utf-8") + "\ncreate unique index concurrently if not exists users_name_probe_key on users (name);\n",
+        encoding="utf-8",
+    )
+    recorded = schema_state(empty_database)
+
+    # It runs (outside a transaction, as it must), and fails on the duplicate names...
+    with pytest.raises(psycopg2.errors.UniqueViolation):
+        apply_on_fresh_connection(empty_database, changed)
+    # ...leaving an invalid index that `if not exists` would keep: the next run says so.
+    with pytest.raises(SchemaError, match="users_name_probe_key"):
+        apply_on_fresh_connection(empty_database, changed)
+
+    assert schema_state(empty_database) == recorded
