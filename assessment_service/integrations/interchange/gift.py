@@ -139,7 +139,7 @@ def question_body(text, tags, notes):
     stem_format, stem_text = split_format(stem.strip(), "moodle")
     body = {"type": None, "prompt": reduce(stem_text, stem_format), "points": points_tag(tags, notes)}
     body.update(answers_body(answers, stem_format, tags, notes))
-    feedback = formatted(general, stem_format) if general.strip() else ""
+    feedback = feedback_text(general, stem_format, notes)
     if feedback:
         body["feedback"] = feedback
     return body
@@ -187,10 +187,21 @@ def weighted(answer, default):
     return Decimal(match.group(1)), answer[match.end() :]
 
 
-def with_feedback(answer, text_format):
+def with_feedback(answer, text_format, notes):
     """(text, feedback) of one answer `text#feedback`, both reduced to plain text."""
     text, _, feedback = answer.partition("#")
-    return formatted(text, text_format), formatted(feedback, text_format) if feedback.strip() else ""
+    return formatted(text, text_format), feedback_text(feedback, text_format, notes)
+
+
+def feedback_text(feedback, text_format, notes):
+    """Plain text of a feedback; feedback with media is dropped (noted), not the question."""
+    if not feedback.strip():
+        return ""
+    try:
+        return formatted(feedback, text_format)
+    except Skip:
+        notes.append("feedback with media was dropped")
+        return ""
 
 
 def split_answers(answers, marker):
@@ -208,7 +219,7 @@ def multiple_choice(answers, text_format, tags, notes):
             weight, answer = FULL, answer[1:]
         else:
             weight, answer = weighted(answer, Decimal(0))
-        text, feedback = with_feedback(answer, text_format)
+        text, feedback = with_feedback(answer, text_format, notes)
         choice = {"text": text, "correct": weight >= FULL if single else weight > 0}
         if feedback:
             choice["feedback"] = feedback
@@ -257,7 +268,7 @@ def short_answer(answers, text_format, tags, notes):
     accepted = []
     for answer in split_answers(answers, "="):
         weight, answer = weighted(answer, FULL)
-        text, feedback = with_feedback(answer, text_format)
+        text, feedback = with_feedback(answer, text_format, notes)
         if feedback:
             notes.append("feedback on single answers is not carried")
         if weight >= FULL:

@@ -45,7 +45,7 @@ class ImportReport:
             self.skip(source, "; ".join(problems))
             return
         self.questions.append(Imported(source, body))
-        for note in notes:
+        for note in dict.fromkeys(notes):  # each note once, in order
             self.warn(source, note)
 
     def extend(self, other):
