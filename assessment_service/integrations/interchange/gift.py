@@ -336,7 +336,7 @@ def export_gift(questions):
         lines.append(f"[plain]{escape_text(body['prompt'])} {{")
         lines.extend(f"    {answer}" for answer in answers)
         if body.get("feedback"):
-            lines.append(f"    ####{escape_text(body['feedback'])}")
+            lines.append(f"    ####{answer_text(body['feedback'])}")
         lines.append("}")
         parts.append("\n".join(lines))
     return "\n\n".join(parts) + "\n" if parts else ""
@@ -363,7 +363,7 @@ def escape_text(text):
 
 
 def answer_text(text):
-    """An answer's text, guarded against being read as a weight or a format marker."""
+    """An answer's or feedback's text, guarded against being read as a format marker."""
     escaped = escape_text(text)
     if escaped.startswith("["):
         escaped = "[plain]" + escaped  # only the first marker is read: "[html]" stays text
@@ -372,7 +372,7 @@ def answer_text(text):
 
 def with_choice_feedback(text, choice):
     """`text#feedback` when the choice has feedback."""
-    return text + (f"#{escape_text(choice['feedback'])}" if choice.get("feedback") else "")
+    return text + (f"#{answer_text(choice['feedback'])}" if choice.get("feedback") else "")
 
 
 def write_single_choice(body):

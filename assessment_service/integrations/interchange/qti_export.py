@@ -117,6 +117,14 @@ def write_paragraphs(parent, text):
             SubElement(paragraph, "br").tail = line
 
 
+def write_lines(element, text):
+    """Plain text inside an inline element: its lines split by `<br/>`."""
+    lines = clean(text).split("\n")
+    element.text = lines[0]
+    for line in lines[1:]:
+        SubElement(element, "br").tail = line
+
+
 def declare(declaration, cardinality, base_type, correct):
     """Fill a response declaration: cardinality, base type and correct values."""
     declaration.set("cardinality", cardinality)
@@ -204,13 +212,13 @@ def write_choices(body, declaration, points):
     with_feedback = False
     for identifier, choice in zip(ids, body["choices"]):
         element = SubElement(interaction, "qti-simple-choice", {"identifier": identifier})
-        element.text = clean(choice["text"])
+        write_lines(element, choice["text"])
         if choice.get("feedback"):
             with_feedback = True
             inline = SubElement(element, "qti-feedback-inline", {
                 "outcome-identifier": "FEEDBACK", "identifier": identifier, "show-hide": "show",
             })
-            inline.text = clean(choice["feedback"])
+            write_lines(inline, choice["feedback"])
     rules = [mapped_score()] if partial else [score_when(matches_correct(), points)]
     return interaction, rules, with_feedback
 
@@ -253,7 +261,7 @@ def write_ordering(body, declaration, points):
     declare(declaration, "ordered", "identifier", ids)
     interaction = Element("qti-order-interaction", {"response-identifier": RESPONSE, "shuffle": "true"})
     for identifier, entry in zip(ids, body["items"]):
-        SubElement(interaction, "qti-simple-choice", {"identifier": identifier}).text = clean(entry["text"])
+        write_lines(SubElement(interaction, "qti-simple-choice", {"identifier": identifier}), entry["text"])
     if body.get("scoring") != "partial":
         return interaction, [score_when(matches_correct(), points)], False
     rules = []
@@ -292,12 +300,12 @@ def write_matching(body, declaration, points):
     })
     sources = SubElement(interaction, "qti-simple-match-set")
     for identifier, pair in zip(prompts, body["pairs"]):
-        SubElement(sources, "qti-simple-associable-choice", {"identifier": identifier, "match-max": "1"}).text = clean(pair["prompt"])
+        write_lines(SubElement(sources, "qti-simple-associable-choice", {"identifier": identifier, "match-max": "1"}), pair["prompt"])
     targets = SubElement(interaction, "qti-simple-match-set")
     for identifier, pair in zip(matches, body["pairs"]):
-        SubElement(targets, "qti-simple-associable-choice", {"identifier": identifier, "match-max": "1"}).text = clean(pair["match"])
+        write_lines(SubElement(targets, "qti-simple-associable-choice", {"identifier": identifier, "match-max": "1"}), pair["match"])
     for identifier, text in zip(distractors, body.get("distractors", [])):
-        SubElement(targets, "qti-simple-associable-choice", {"identifier": identifier, "match-max": "1"}).text = clean(text)
+        write_lines(SubElement(targets, "qti-simple-associable-choice", {"identifier": identifier, "match-max": "1"}), text)
     rules = [mapped_score()] if partial else [score_when(matches_correct(), points)]
     return interaction, rules, False
 
