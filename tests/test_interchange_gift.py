@@ -232,3 +232,9 @@ def test_utf8_with_bom_is_read_and_other_encodings_refused():
         parse("Qüestion{T}".encode("latin-1"), "text/plain")
     assert (refused.value.status, refused.value.code) == (422, "validation_failed")
     assert "not UTF-8" in refused.value.message
+
+
+def test_a_malformed_html_declaration_is_read_as_text():
+    # Python's HTMLParser raises AssertionError on "<![JDATA[": found by fuzzing.
+    report = gift("[html]Q <![JDATA[x]]> here{T}")
+    assert report.questions[0].body["prompt"] == "Q <![JDATA[x]]> here"

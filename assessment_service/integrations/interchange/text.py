@@ -81,6 +81,15 @@ class _HtmlText(HTMLParser):
 
 def html_text(markup):
     """(plain text, media element names) of an HTML fragment."""
+    try:
+        return _reduce_html(markup)
+    except AssertionError:
+        # Python's HTMLParser asserts on some malformed <!…> declarations: read those as text.
+        return _reduce_html(markup.replace("<!", "&lt;!"))
+
+
+def _reduce_html(markup):
+    """html_text without the fallback."""
     parser = _HtmlText()
     parser.feed(markup)
     parser.close()
