@@ -5,7 +5,7 @@ Names arrive normalised by `xml.parse_xml`, so QTI 3.0's `qti-choice-interaction
 """
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from . import text as plain
@@ -35,7 +35,12 @@ UNSUPPORTED = {
     "customInteraction": "custom interactions (customInteraction) are not supported",
     "portableCustomInteraction": "portable custom interactions (portableCustomInteraction) are not supported",
 }
-NOT_PROMPT = {"feedbackBlock", "feedbackInline", "modalFeedback", "rubricBlock", "templateBlock", "templateInline", "stylesheet", "catalogInfo"}
+NOT_PROMPT = {
+    "feedbackBlock", "feedbackInline", "modalFeedback", "rubricBlock", "templateBlock", "templateInline",
+    "printedVariable", "stylesheet", "catalogInfo",
+}
+# Content from elsewhere (an xi:include) is as unshowable as an image.
+EXTERNAL = plain.MEDIA | {"include"}
 PLACEHOLDER = "\x00blank\x00"
 TRUE_FALSE_IDS = {"true", "false"}
 
@@ -79,7 +84,6 @@ class Item:
     body: object
     declarations: dict
     processing: object
-    feedback: list = field(default_factory=list)
 
     def is_mapped(self):
         """Whether response processing scores by the response mapping (partial credit)."""
@@ -200,9 +204,9 @@ def tokens_of(element, tokens, media, interaction):
                     tokens.append(plain.PARAGRAPH)
                     tokens_of(prompt, tokens, media, None)
                     tokens.append(plain.PARAGRAPH)
-        elif part.tag in NOT_PROMPT or part.tag in ("printedVariable",):
+        elif part.tag in NOT_PROMPT:
             pass
-        elif part.tag in plain.MEDIA or part.tag in ("include",):
+        elif part.tag in EXTERNAL:
             media.add(part.tag)
         else:
             boundary = plain.PARAGRAPH if part.tag in plain.PARAGRAPHS else plain.LINE if part.tag in plain.LINE_BREAKS else None
