@@ -97,7 +97,7 @@ create table if not exists questions (
     id             text primary key,
     assessment_id  text not null references assessments (id) on delete cascade,
     position       integer not null check (position >= 1),
-    type           text not null check (type in ('single_choice', 'multiple_choice', 'true_false', 'short_text', 'numeric')),
+    type           text not null,
     prompt         text not null check (length(prompt) between 1 and 5000),
     points         numeric(12, 2) not null check (points > 0),
     -- The type's authoring fields (choices with ids, correct_answer, accepted_answers, ...).
@@ -108,6 +108,16 @@ create table if not exists questions (
     -- Deferred so that shifting positions in one statement cannot trip over itself.
     constraint questions_assessment_position_key unique (assessment_id, position) deferrable initially deferred
 );
+
+-- The question types authoring/question_types registers. A new type widens the check
+-- under a new name, and the narrower one of earlier versions goes.
+do $$
+begin
+    alter table questions add constraint questions_known_type_check
+        check (type in ('single_choice', 'multiple_choice', 'true_false', 'short_text', 'numeric', 'matching', 'ordering'));
+exception when duplicate_object then null;
+end $$;
+alter table questions drop constraint if exists questions_type_check;
 
 create table if not exists attempts (
     id              text primary key,

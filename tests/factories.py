@@ -89,6 +89,29 @@ def numeric(**overrides):
     return {"type": "numeric", "prompt": "P(heads) of a coin biased to 0.3?", "correct_answer": 0.3, "tolerance": 0.1, **overrides}
 
 
+def matching(**overrides):
+    return {
+        "type": "matching",
+        "prompt": "Match each measure to what it describes.",
+        "pairs": [
+            {"prompt": "mean", "match": "the average"},
+            {"prompt": "median", "match": "the middle value"},
+            {"prompt": "mode", "match": "the most frequent value"},
+        ],
+        "distractors": ["the largest value"],
+        **overrides,
+    }
+
+
+def ordering(**overrides):
+    return {
+        "type": "ordering",
+        "prompt": "Order the steps of a hypothesis test.",
+        "items": [{"text": "state the hypotheses"}, {"text": "collect data"}, {"text": "compute the statistic"}, {"text": "decide"}],
+        **overrides,
+    }
+
+
 def one_of_each_type():
     """Five questions, one per type, worth 2 + 3 + 1 + 1.5 + 2.5 = 10 points."""
     return [
@@ -124,7 +147,7 @@ def right_answer(question):
         return [choice["id"] for choice in question["choices"] if choice["correct"]]
     if kind == "short_text":
         return question["accepted_answers"][0]
-    return question["correct_answer"]  # true_false, numeric
+    return question["correct_answer"]  # true_false, numeric, matching, ordering
 
 
 def wrong_answer(question):
@@ -138,6 +161,10 @@ def wrong_answer(question):
         return not question["correct_answer"]
     if kind == "short_text":
         return "arithmetic mean"
+    if kind == "matching":
+        return {}  # every prompt left out
+    if kind == "ordering":
+        return list(reversed(question["correct_answer"]))
     return question["correct_answer"] + 1
 
 

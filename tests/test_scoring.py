@@ -468,3 +468,132 @@ def test_nothing_right_is_0_and_fails(quiz, explicit_nulls):
     assert result["passed"] is False
     assert result["points_earned"] == Decimal("0.00")
     assert not any(r["answered"] or r["correct"] or r["points_earned"] for r in result["results"])
+
+
+# ---------------------------------------------------------------- partial credit (contract section 12)
+
+PARTIAL_MULTIPLE = {**choice_question("multiple_choice", {"ch_a", "ch_b", "ch_c"}, question_id="qst_partial"), "points": Decimal("1")}
+PARTIAL_MULTIPLE["spec"]["scoring"] = "partial"
+PAIRS = question(
+    "matching",
+    "qst_pairs",
+    Decimal("2"),
+    prompts=[{"id": f"mp_{n}", "text": f"p{n}", "match_id": f"mo_{n}"} for n in range(3)],
+    options=[{"id": f"mo_{n}", "text": f"o{n}"} for n in range(4)],
+    scoring="partial",
+)
+STEPS = question("ordering", "qst_steps", Decimal("1"), items=[{"id": f"it_{n}", "text": f"i{n}"} for n in range(4)], scoring="partial")
+
+
+@pytest.mark.parametrize(
+    "item, answer, credit, earned",
+    [
+        # multiple_choice: max(0, (right - wrong) / number right), of 1 point
+        (PARTIAL_MULTIPLE, ["ch_a", "ch_b", "ch_c"], "1.0000", "1.00"),
+        (PARTIAL_MULTIPLE, ["ch_a", "ch_b"], "0.6667", "0.67"),
+        (PARTIAL_MULTIPLE, ["ch_a"], "0.3333", "0.33"),
+        (PARTIAL_MULTIPLE, ["ch_a", "ch_b", "ch_d"], "0.3333", "0.33"),
+        (PARTIAL_MULTIPLE, ["ch_a", "ch_d"], "0.0000", "0.00"),
+        (PARTIAL_MULTIPLE, ["ch_d"], "0.0000", "0.00"),
+        (PARTIAL_MULTIPLE, [], "0.0000", "0.00"),
+        # matching: prompts matched / prompts, of 2 points
+        (PAIRS, {"mp_0": "mo_0", "mp_1": "mo_1", "mp_2": "mo_2"}, "1.0000", "2.00"),
+        (PAIRS, {"mp_0": "mo_0", "mp_1": "mo_1"}, "0.6667", "1.33"),
+        (PAIRS, {"mp_0": "mo_0", "mp_1": "mo_2", "mp_2": "mo_1"}, "0.3333", "0.67"),
+        (PAIRS, {"mp_0": "mo_3"}, "0.0000", "0.00"),
+        (PAIRS, {}, "0.0000", "0.00"),
+        # ordering: items in place / items, of 1 point
+        (STEPS, ["it_0", "it_1", "it_2", "it_3"], "1.0000", "1.00"),
+        (STEPS, ["it_0", "it_1", "it_3", "it_2"], "0.5000", "0.50"),
+        (STEPS, ["it_0", "it_2", "it_3", "it_1"], "0.2500", "0.25"),
+        (STEPS, ["it_3", "it_2", "it_1", "it_0"], "0.0000", "0.00"),
+    ],
+)
+def test_partial_credit_per_type(item, answer, credit, earned):
+    (result,) = score_submission([item], [{"question_id": item["id"], "answer": answer}], passing_score=50)["results"]
+
+    assert answer_errors([item], [{"question_id": item["id"], "answer": answer}]) == {}
+    assert (result["credit"], result["points_earned"]) == (credit, Decimal(earned))
+    assert result["correct"] is (credit == "1.0000")
+
+
+@pytest.mark.parametrize("item", [PARTIAL_MULTIPLE, PAIRS, STEPS])
+def test_all_or_nothing_gives_nothing_for_a_part(item):
+    whole = {**item, "spec": {**item["spec"], "scoring": "all_or_nothing"}}
+    part = {"qst_partial": ["ch_a", "ch_b"], "qst_pairs": {"mp_0": "mo_0"}, "qst_steps": ["it_0", "it_1", "it_3", "it_2"]}[item["id"]]
+
+    (result,) = score_submission([whole], [{"question_id": item["id"], "answer": part}], passing_score=50)["results"]
+
+    assert (result["credit"], result["points_earned"], result["correct"]) == ("0.0000", Decimal("0.00"), False)
+
+
+@st.composite
+def partial_questions(draw, kinds=("multiple_choice", "matching", "ordering")):
+    """(question, answer) of a partially scored type, with a random well-shaped answer."""
+    kind = draw(st.sampled_from(kinds))
+    points = Decimal(draw(st.integers(1, 10_000_000))) / 100
+    count = draw(st.integers(2, 26))
+    if kind == "multiple_choice":
+        ids = [f"ch_{n}" for n in range(count)]
+        correct = set(draw(st.lists(st.sampled_from(ids), min_size=1, unique=True)))
+        item = choice_question(kind, correct, all_ids=ids, points=points)
+        item["spec"]["scoring"] = "partial"
+        return item, draw(st.lists(st.sampled_from(ids), unique=True))
+    if kind == "matching":
+        options = [f"mo_{n}" for n in range(count + draw(st.integers(0, 3)))]
+        prompts = [{"id": f"mp_{n}", "text": f"p{n}", "match_id": options[n]} for n in range(count)]
+        chosen = draw(st.permutations(options))
+        answered = draw(st.lists(st.sampled_from([p["id"] for p in prompts]), unique=True))
+        item = question(kind, "qst_m", points, prompts=prompts, options=[{"id": o, "text": o} for o in options], scoring="partial")
+        return item, {prompt_id: chosen[index] for index, prompt_id in enumerate(answered)}
+    items = [{"id": f"it_{n}", "text": f"i{n}"} for n in range(count)]
+    item = question(kind, "qst_o", points, items=items, scoring="partial")
+    return item, list(draw(st.permutations([entry["id"] for entry in items])))
+
+
+@robust
+@given(partial_questions())
+def test_partial_credit_is_between_nothing_and_the_points_and_full_exactly_when_correct(drawn):
+    item, answer = drawn
+    assert answer_errors([item], [{"question_id": item["id"], "answer": answer}]) == {}
+
+    (result,) = score_submission([item], [{"question_id": item["id"], "answer": answer}], passing_score=50)["results"]
+
+    assert Decimal(0) <= result["points_earned"] <= item["points"]
+    assert (result["points_earned"] == item["points"]) is result["correct"] is (Decimal(result["credit"]) == 1)
+    assert result["correct"] is is_correct(item, answer)
+
+
+@robust
+@given(partial_questions())
+def test_partial_points_are_the_exact_fraction_rounded_half_up_to_the_cent(drawn):
+    from fractions import Fraction
+
+    from assessment_service.grading.scoring import credit_of
+
+    item, answer = drawn
+    credit = credit_of(item, answer)
+    (result,) = score_submission([item], [{"question_id": item["id"], "answer": answer}], passing_score=50)["results"]
+
+    with decimal.localcontext() as context:
+        context.prec = 80
+        exact_points = Decimal(item["points"]) * Decimal(credit.numerator) / Decimal(credit.denominator)
+        assert result["points_earned"] == exact_points.quantize(Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
+        exact_credit = Decimal(credit.numerator) / Decimal(credit.denominator)
+        assert result["credit"] == str(exact_credit.quantize(Decimal("0.0001"), rounding=decimal.ROUND_HALF_UP))
+    assert 0 <= credit <= 1 and isinstance(credit, Fraction)
+
+
+@robust
+@given(partial_questions(kinds=("multiple_choice",)), st.randoms(use_true_random=False))
+def test_the_order_of_a_multiple_choice_selection_never_matters(drawn, rng):
+    item, answer = drawn
+    shuffled = list(answer)
+    rng.shuffle(shuffled)
+
+    def worth(selection):
+        scored = score_submission([item], [{"question_id": item["id"], "answer": selection}], 50)
+        (result,) = scored["results"]
+        return result["credit"], result["points_earned"], scored["score"], scored["passed"]
+
+    assert worth(shuffled) == worth(answer)
