@@ -52,7 +52,7 @@ lint: install-test ## Static checks
 	$(BIN)/python -m compileall -q assessment_service tests
 
 stop-db: install ## Stop the embedded PostgreSQL (its data stays in .pgdata)
-	$(BIN)/python -c "from assessment_service import embedded, config; embedded.stop(config.Config().EMBEDDED_PGDATA)"
+	$(BIN)/python -c "from assessment_service import config; from assessment_service.platform import embedded; embedded.stop(config.Config().EMBEDDED_PGDATA)"
 
 clean: ## Remove the virtualenv and caches (not the database)
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -126,6 +126,6 @@ def when_ready(server):
         return  # the master has no app, hence no idea which database the workers use
     app = server.app.wsgi()  # built already (preload_app): this returns it
     if not app.config["DATABASE_URL"]:
-        from assessment_service import embedded
+        from assessment_service.platform import embedded
 
         embedded.Watchdog(app.config["EMBEDDED_PGDATA"]).start()

@@ -1,13 +1,30 @@
-"""The assessment service: create_app() builds the Flask application."""
+"""The assessment service: create_app() builds the Flask application.
+
+The factory is the one place that knows every room: it wires the process plumbing
+(platform), the HTTP layer (http) and each room's blueprint. Below it, imports point down:
+core <- platform <- http <- identity <- courses <- authoring <- grading <- taking <- integrations.
+"""
 
 import logging
 
 from flask import Blueprint, Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, cli, db, embedded, errors, idempotency, logs, metrics
+from . import commands
+from .authoring import routes as authoring_routes
 from .config import Config
-from .web import DecimalJSONProvider, IdConverter, receive_body
+from .courses import routes as courses_routes
+from .grading import routes as grading_routes
+from .http import errors, health, idempotency, openapi
+from .http.bodies import receive_body
+from .http.encoding import DecimalJSONProvider
+from .http.routing import IdConverter
+from .identity import routes as identity_routes
+from .identity.authentication import authenticate
+from .platform import db, embedded, logs, metrics
+from .taking import routes as taking_routes
+
+ROOMS = (identity_routes, courses_routes, authoring_routes, grading_routes, taking_routes)
 
 
 def create_app(config=None):
@@ -26,14 +43,12 @@ def create_app(config=None):
 
     dsn = config.DATABASE_URL or embedded.ensure_running(config.EMBEDDED_PGDATA)
     app.config["DATABASE_DSN"] = dsn
-    database = db.Database(
-        dsn, pool_min=config.DB_POOL_MIN, pool_max=config.DB_POOL_MAX, connect_timeout=config.DB_CONNECT_TIMEOUT
-    )
+    database = db.Database(dsn, pool_min=config.DB_POOL_MIN, pool_max=config.DB_POOL_MAX, connect_timeout=config.DB_CONNECT_TIMEOUT)
     metrics.init_app(app)  # first: its after_request then runs last, after the commit
     logs.init_app(app)
-    db.init_app(app, database)
+    db.init_app(app, database, unavailable_response=errors.service_unavailable_response)
     errors.init_app(app)
-    cli.init_app(app)
+    commands.init_app(app)
     _register_blueprints(app)
 
     if config.BEHIND_PROXY:
@@ -43,17 +58,15 @@ def create_app(config=None):
 
 
 def _register_blueprints(app):
-    from . import assessments, attempts, courses, ops, questions, submissions, users
-
     api = Blueprint("api", __name__, url_prefix="/api/v1")
     api.before_request(receive_body)  # first: no connection is held while a body arrives
-    api.before_request(auth.authenticate)
+    api.before_request(authenticate)
     idempotency.init_app(api)
-    for resource in (users, courses, assessments, questions, submissions, attempts):
-        api.register_blueprint(resource.bp)
-    api.register_blueprint(ops.docs_bp)
+    for room in ROOMS:
+        api.register_blueprint(room.bp)
+    api.register_blueprint(openapi.bp)
     app.register_blueprint(api)
-    app.register_blueprint(ops.health_bp)
+    app.register_blueprint(health.bp)
 
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

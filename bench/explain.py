@@ -1,7 +1,7 @@
 """EXPLAIN (ANALYZE, BUFFERS) of the statements the hot paths really send.
 
 The statements are not copied here: each path calls the service's own SQL and domain
-functions (assessment_service/sql/*.py, submitting.py) on a connection that records every
+functions (the rooms' SQL modules and taking/submitting.py) on a connection that records every
 statement with its parameters bound; then each recorded statement is explained on its own,
 in a transaction that is rolled back.
 """
@@ -12,13 +12,14 @@ import re
 import psycopg2
 import psycopg2.extensions
 
-from assessment_service.auth import hash_token
-from assessment_service.jsonio import loads
-from assessment_service.sql import assessments as assessments_sql
-from assessment_service.sql import attempts as attempts_sql
-from assessment_service.sql import users as users_sql
-from assessment_service.submissions import new_submission_schema
-from assessment_service.submitting import submit_answers
+from assessment_service.identity.tokens import hash_token
+from assessment_service.core.jsonio import loads
+from assessment_service.authoring.sql import assessments as assessments_sql
+from assessment_service.grading import sql as submissions_sql
+from assessment_service.identity import sql as users_sql
+from assessment_service.taking.retake_limit import load_assessment_to_take
+from assessment_service.taking.routes import new_submission_schema
+from assessment_service.taking.submitting import submit_answers
 
 # Tables that grow with use: a sequential scan on one of these is a finding.
 BIG_TABLES = {"submissions", "attempts", "enrollments", "users", "tokens", "assessments", "questions"}
@@ -92,20 +93,22 @@ def hot_paths(seed, scale_learner_id, scale_learner_token, scale_assessment_id):
     def submit(conn):
         learner = users_sql.user_for_token(conn, hash_token(seed.learner_tokens[-1]))
         conn.statements.clear()  # authentication is shown on its own
-        assessment = assessments_sql.assessment_with_questions(conn, assessment_id=seed.assessment_id, user_id=learner["id"])
+        assessment = load_assessment_to_take(conn, learner, seed.assessment_id)
         submit_answers(conn, learner=learner, assessment=assessment, answers=answers, attempt_id=None, grace=30)
 
     def get_submission(conn):
         assessments_sql.assessment_with_enrollment(conn, assessment_id=scale_assessment_id, user_id=scale_learner_id)
-        attempts_sql.get_submission(conn, assessment_id=scale_assessment_id, submission_id=_a_submission_of(conn, scale_learner_id, scale_assessment_id))
+        submissions_sql.get_submission(conn, assessment_id=scale_assessment_id, submission_id=_a_submission_of(conn, scale_learner_id, scale_assessment_id))
 
     def list_own_submissions(conn):
-        attempts_sql.list_submissions(
-            conn, assessment_id=scale_assessment_id, learner_id=None, visible_to=scale_learner_id, limit=20, offset=0
-        )
+        list(submissions_sql.list_submissions(
+            conn, assessment_id=scale_assessment_id, learner_id=None, visible_to=scale_learner_id, limit=20, offset=0, byte_budget=2**24
+        )[0])
 
     def list_all_submissions(conn):
-        attempts_sql.list_submissions(conn, assessment_id=scale_assessment_id, learner_id=None, visible_to=None, limit=10, offset=0)
+        list(submissions_sql.list_submissions(
+            conn, assessment_id=scale_assessment_id, learner_id=None, visible_to=None, limit=10, offset=0, byte_budget=2**24
+        )[0])
 
     return {
         "authenticate (every /api/v1 request)": authenticate,

@@ -20,7 +20,7 @@ import psycopg2
 import psycopg2.extensions
 
 from assessment_service.config import PROJECT_ROOT
-from assessment_service.db import apply_schema
+from assessment_service.platform.schema import apply_schema
 
 from . import explain, wrk
 from . import seed as seeding

@@ -15,8 +15,8 @@ import psycopg2
 import psycopg2.errors
 import psycopg2.extras
 
-from assessment_service.auth import issue_token
-from assessment_service.users import create_user
+from assessment_service.identity.tokens import issue_token
+from assessment_service.identity.users import create_user
 
 # The 10 questions of the bench assessment: every type, some worth more than one point.
 QUESTIONS = [

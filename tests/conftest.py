@@ -10,9 +10,10 @@ import psycopg2.extensions
 import pytest
 import webtest
 
-from assessment_service import create_app, embedded
+from assessment_service import create_app
+from assessment_service.platform import embedded
 from assessment_service.config import PROJECT_ROOT, Config
-from assessment_service.db import apply_schema
+from assessment_service.platform.schema import apply_schema
 
 # Children before parents. DELETE, not TRUNCATE: on tables this small it is several times
 # faster, and it runs before every test.
@@ -99,7 +100,7 @@ class Caller:
 @pytest.fixture
 def make_user(app):
     """Create a user straight through the domain function (as the CLI does)."""
-    from assessment_service.users import create_user
+    from assessment_service.identity.users import create_user
 
     counter = iter(range(1, 10_000))
 

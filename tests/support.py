@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg2
 
-from assessment_service import embedded
+from assessment_service.platform import embedded
 from assessment_service.config import PROJECT_ROOT
 
 

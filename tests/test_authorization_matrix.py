@@ -22,7 +22,7 @@ import webtest
 
 from assessment_service import create_app
 from assessment_service.config import Config
-from assessment_service.users import create_user
+from assessment_service.identity.users import create_user
 
 API = "/api/v1"
 

@@ -7,9 +7,9 @@ import sys
 import psycopg2
 import pytest
 
-from assessment_service import embedded
+from assessment_service.platform import embedded
 from assessment_service.config import PROJECT_ROOT
-from assessment_service.db import apply_schema
+from assessment_service.platform.schema import apply_schema
 from support import embedded_pgdata
 
 

@@ -24,7 +24,7 @@ def test_the_pool_keeps_at_most_pool_max_idle(app):
 
 def test_an_aborted_transaction_keeps_its_connection_pooled(app, testapp):
     """A statement timeout answers 503 but is no reason to drop the (healthy) connection."""
-    from assessment_service import db
+    from assessment_service.platform import db
 
     @app.post("/slow")
     def slow():
@@ -46,7 +46,7 @@ def test_an_aborted_transaction_keeps_its_connection_pooled(app, testapp):
 
 def test_reads_run_without_a_transaction_and_writes_in_one(app, testapp):
     """GET skips the BEGIN/COMMIT round trips; anything else is one transaction."""
-    from assessment_service import db
+    from assessment_service.platform import db
 
     @app.route("/mode", methods=["GET", "POST"])
     def mode():

@@ -11,7 +11,7 @@ import time
 import psycopg2
 import pytest
 
-from assessment_service import embedded
+from assessment_service.platform import embedded
 from assessment_service.config import PROJECT_ROOT
 from support import Gunicorn, embedded_pgdata, http, query
 

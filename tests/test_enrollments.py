@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from assessment_service.jsonio import iso_timestamp
+from assessment_service.core.jsonio import iso_timestamp
 
 
 def rows(db_conn, query, params=None):

@@ -3,7 +3,8 @@
 import pytest
 import webtest
 
-from assessment_service import create_app, db
+from assessment_service import create_app
+from assessment_service.platform import db
 
 
 def assert_envelope(response, status, code):

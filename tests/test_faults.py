@@ -20,10 +20,10 @@ import psutil
 import psycopg2
 import pytest
 
-from assessment_service import embedded
+from assessment_service.platform import embedded
 from assessment_service.config import PROJECT_ROOT
-from assessment_service.db import apply_schema
-from assessment_service.users import create_user
+from assessment_service.platform.schema import apply_schema
+from assessment_service.identity.users import create_user
 from support import Gunicorn, embedded_pgdata, http, query
 
 pytestmark = pytest.mark.slow

@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
 
 from assessment_service import create_app
 from assessment_service.config import Config
-from assessment_service.web import ID_PATTERN
+from assessment_service.core.ids import ID_PATTERN
 
 API = "/api/v1"
 ROLES = ("learner", "instructor", "admin")

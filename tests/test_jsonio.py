@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from assessment_service.jsonio import iso_timestamp
+from assessment_service.core.jsonio import iso_timestamp
 
 UTC = datetime.timezone.utc
 

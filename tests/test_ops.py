@@ -8,7 +8,7 @@ import webtest
 
 from assessment_service import create_app
 from assessment_service.config import Config
-from assessment_service.users import NewUserSchema
+from assessment_service.identity.schemas import NewUserSchema
 
 UNREACHABLE_DSN = "postgresql://postgres@127.0.0.1:1/x?connect_timeout=1"
 

@@ -15,8 +15,8 @@ import psycopg2.errors
 import pytest
 
 from assessment_service.config import PROJECT_ROOT
-from assessment_service.db import SchemaError, apply_schema
-from assessment_service.users import create_user
+from assessment_service.platform.schema import SchemaError, apply_schema
+from assessment_service.identity.users import create_user
 from support import Gunicorn, http, query
 
 SCHEMA = PROJECT_ROOT / "schema.sql"

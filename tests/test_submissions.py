@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from marshmallow import RAISE, Schema, ValidationError, fields
 
-from assessment_service.submissions import AnswerSchema, new_submission_schema
+from assessment_service.taking.routes import new_submission_schema
+from assessment_service.taking.schemas import AnswerSchema
 from factories import (
     add_question,
     answers,

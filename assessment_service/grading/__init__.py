@@ -1,1 +1,1 @@
-"""Grading: what a submission is worth (scoring), and later grades, review and regrades."""
+"""Grading: what a submission is worth (scoring), and how stored submissions are read."""

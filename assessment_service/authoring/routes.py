@@ -1,0 +1,157 @@
+"""Assessments and their questions (contract sections 3, 4 and 12)."""
+
+from decimal import Decimal
+
+from flask import Blueprint, jsonify
+
+from ..core.errors import conflict, not_found
+from ..courses.permissions import enrollment_of, may_see_answer_keys
+from ..http.bodies import parse_body, parse_query
+from ..http.fields import page_of
+from ..http.openapi import documented
+from ..http.pagination import page_window, paginated
+from ..http.responses import created, no_content
+from ..identity.authentication import current_user
+from ..identity.roles import require_admin_or_instructor
+from ..platform import db
+from .assessments import assessment_json, create_assessment, with_totals
+from .loaders import load_assessment
+from .questions import add_question, edit_question, question_json, question_to_edit, remove_question
+from .schemas import (
+    AssessmentPatchSchema,
+    AssessmentQuery,
+    AssessmentSchema,
+    AssessmentWithQuestionsSchema,
+    NewAssessmentSchema,
+    NewQuestionSchema,
+    QuestionListSchema,
+    QuestionPatchSchema,
+    QuestionSchema,
+)
+from .sql import assessments as assessments_sql
+from .sql import questions as questions_sql
+
+bp = Blueprint("authoring", __name__)
+
+new_assessment_schema = NewAssessmentSchema()
+assessment_patch_schema = AssessmentPatchSchema()
+assessment_query_schema = AssessmentQuery()
+new_question_schema = NewQuestionSchema()
+question_patch_schema = QuestionPatchSchema()
+
+
+# ---------------------------------------------------------------- assessments
+
+
+@bp.post("/assessments")
+@documented("Create an assessment (admin or course instructor)", body=NewAssessmentSchema, response=AssessmentSchema, status=201)
+def post_assessment():
+    user = current_user()
+    require_admin_or_instructor(user)
+    body = parse_body(new_assessment_schema)
+    assessment = create_assessment(db.connection(), user, body)
+    return created(assessment, f"/api/v1/assessments/{assessment['id']}")
+
+
+@bp.get("/assessments")
+@documented("List the assessments the caller may read", query=AssessmentQuery, response=page_of(AssessmentSchema), paginated_list=True)
+def get_assessments():
+    user = current_user()
+    query = parse_query(assessment_query_schema)
+    limit, offset = page_window(query)
+    rows, total = assessments_sql.list_assessments(
+        db.connection(),
+        visible_to=None if user["role"] == "admin" else user["id"],
+        course_id=query["course_id"],
+        limit=limit,
+        offset=offset,
+    )
+    items = [assessment_json(row, row["question_count"], row["points_possible"]) for row in rows]
+    return paginated(items, total, query)
+
+
+@bp.get("/assessments/<id:assessment_id>")
+@documented("Get an assessment with its questions (answer keys only for its instructors)", response=AssessmentWithQuestionsSchema)
+def get_assessment(assessment_id):
+    user = current_user()
+    row = load_assessment(db.connection(), user, assessment_id, with_questions=True)
+    questions = row["questions"]
+    with_key = may_see_answer_keys(user, enrollment_of(row))
+    body = assessment_json(row, len(questions), sum((q["points"] for q in questions), Decimal("0.00")))
+    body["questions"] = [question_json(question, with_key) for question in questions]
+    return jsonify(body)
+
+
+@bp.patch("/assessments/<id:assessment_id>")
+@documented("Change an assessment, e.g. its retake policy (admin or course instructor)", body=AssessmentPatchSchema, response=AssessmentSchema)
+def patch_assessment(assessment_id):
+    conn = db.connection()
+    load_assessment(conn, current_user(), assessment_id, manage=True)
+    changes = parse_body(assessment_patch_schema)
+    updated = assessments_sql.update_assessment(conn, assessment_id=assessment_id, changes=changes)
+    return jsonify(with_totals(conn, updated))
+
+
+@bp.delete("/assessments/<id:assessment_id>")
+@documented("Delete an assessment that has no submissions (admin or course instructor)", status=204)
+def delete_assessment(assessment_id):
+    conn = db.connection()
+    load_assessment(conn, current_user(), assessment_id, manage=True)
+    if not assessments_sql.delete_assessment_unless_submitted(conn, assessment_id):
+        raise conflict("The assessment has submissions and cannot be deleted.")
+    return no_content()
+
+
+# ---------------------------------------------------------------- questions
+
+
+@bp.post("/assessments/<id:assessment_id>/questions")
+@documented("Add a question (admin or course instructor)", body=NewQuestionSchema, response=QuestionSchema, status=201)
+def post_question(assessment_id):
+    conn = db.connection()
+    load_assessment(conn, current_user(), assessment_id, manage=True)
+    body = parse_body(new_question_schema)
+    row = add_question(conn, assessment_id, body)
+    return created(question_json(row, with_key=True), f"/api/v1/assessments/{assessment_id}/questions/{row['id']}")
+
+
+@bp.get("/assessments/<id:assessment_id>/questions")
+@documented("List an assessment's questions in order", response=QuestionListSchema)
+def get_questions(assessment_id):
+    user = current_user()
+    conn = db.connection()
+    row = load_assessment(conn, user, assessment_id)
+    with_key = may_see_answer_keys(user, enrollment_of(row))
+    questions = questions_sql.questions_of(conn, assessment_id)
+    return jsonify({"data": [question_json(question, with_key) for question in questions]})
+
+
+@bp.get("/assessments/<id:assessment_id>/questions/<id:question_id>")
+@documented("Get one question", response=QuestionSchema)
+def get_question(assessment_id, question_id):
+    user = current_user()
+    conn = db.connection()
+    row = load_assessment(conn, user, assessment_id)
+    question = questions_sql.get_question(conn, assessment_id=assessment_id, question_id=question_id)
+    if question is None:
+        raise not_found("question")
+    return jsonify(question_json(question, may_see_answer_keys(user, enrollment_of(row))))
+
+
+@bp.patch("/assessments/<id:assessment_id>/questions/<id:question_id>")
+@documented("Edit a question (admin or course instructor); stored results do not change", body=QuestionPatchSchema, response=QuestionSchema)
+def patch_question(assessment_id, question_id):
+    conn = db.connection()
+    load_assessment(conn, current_user(), assessment_id, manage=True)
+    question = question_to_edit(conn, assessment_id, question_id)
+    changes = parse_body(question_patch_schema)
+    return jsonify(question_json(edit_question(conn, question, changes), with_key=True))
+
+
+@bp.delete("/assessments/<id:assessment_id>/questions/<id:question_id>")
+@documented("Remove a question (admin or course instructor); stored results do not change", status=204)
+def delete_question(assessment_id, question_id):
+    conn = db.connection()
+    load_assessment(conn, current_user(), assessment_id, manage=True)
+    remove_question(conn, assessment_id, question_id)
+    return no_content()

@@ -1,0 +1,1 @@
+"""Hand-written SQL of the authoring room, one module per table."""

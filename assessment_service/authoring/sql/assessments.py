@@ -1,0 +1,160 @@
+"""SQL for assessments (their questions' SQL is in questions.py)."""
+
+from ...platform.sql import execute, fetch_one, fetch_page, fetch_rows, fetch_value
+from .questions import QUESTION_COLUMNS
+
+ASSESSMENT_COLUMNS = """a.id, a.course_id, a.title, a.passing_score, a.time_limit_minutes,
+               a.max_attempts, a.created_at, a.updated_at"""
+
+
+
+def insert_assessment(conn, *, assessment_id, course_id, title, passing_score, time_limit_minutes, max_attempts):
+    return fetch_one(
+        conn,
+        """
+        insert into assessments as a (id, course_id, title, passing_score, time_limit_minutes, max_attempts)
+        values (%(id)s, %(course_id)s, %(title)s, %(passing_score)s, %(time_limit_minutes)s, %(max_attempts)s)
+        returning a.id, a.course_id, a.title, a.passing_score, a.time_limit_minutes,
+                  a.max_attempts, a.created_at, a.updated_at
+        """,
+        {
+            "id": assessment_id,
+            "course_id": course_id,
+            "title": title,
+            "passing_score": passing_score,
+            "time_limit_minutes": time_limit_minutes,
+            "max_attempts": max_attempts,
+        },
+    )
+
+
+def assessment_with_enrollment(conn, *, assessment_id, user_id):
+    """The assessment and the caller's enrollment in its course (enrollment_* null when none)."""
+    return fetch_one(
+        conn,
+        f"""
+        select {ASSESSMENT_COLUMNS},
+               e.role as enrollment_role,
+               e.status as enrollment_status
+        from assessments a
+        left join enrollments e on e.course_id = a.course_id and e.user_id = %(user_id)s
+        where a.id = %(id)s
+        """,
+        {"id": assessment_id, "user_id": user_id},
+    )
+
+
+# QUESTION_COLUMNS as assessment_with_questions selects them, joined to the assessment.
+_QUESTION_KEYS = tuple(QUESTION_COLUMNS.split(", "))
+_JOINED_QUESTION_COLUMNS = ", ".join(f"q.{column}" for column in _QUESTION_KEYS)
+
+
+def assessment_with_questions(conn, *, assessment_id, user_id):
+    """assessment_with_enrollment plus `questions`, the questions_of the assessment.
+
+    One statement instead of two (a GET and a submission both need all of it): one row per
+    question with the assessment's columns repeated, or one row with null question columns
+    when it has none.
+    """
+    names, rows = fetch_rows(
+        conn,
+        f"""
+        select {ASSESSMENT_COLUMNS},
+               e.role as enrollment_role,
+               e.status as enrollment_status,
+               {_JOINED_QUESTION_COLUMNS}
+        from assessments a
+        left join enrollments e on e.course_id = a.course_id and e.user_id = %(user_id)s
+        left join questions q on q.assessment_id = a.id
+        where a.id = %(id)s
+        order by q.position
+        """,
+        {"id": assessment_id, "user_id": user_id},
+    )
+    if not rows:
+        return None
+    split = len(names) - len(_QUESTION_KEYS)
+    assessment = dict(zip(names[:split], rows[0][:split]))
+    assessment["questions"] = [dict(zip(_QUESTION_KEYS, row[split:])) for row in rows if row[split] is not None]
+    return assessment
+
+def list_assessments(conn, *, visible_to, course_id, limit, offset):
+    """A page of assessments with their question totals; visible_to=None for admins."""
+    params = {"user_id": visible_to, "course_id": course_id, "limit": limit, "offset": offset}
+    # Readable courses: the rule of courses.permissions.may_read_course, as SQL.
+    visibility = (
+        "true"
+        if visible_to is None
+        else """exists (
+                select 1 from enrollments e
+                where e.course_id = a.course_id
+                  and e.user_id = %(user_id)s
+                  and (e.role = 'learner' or e.status = 'active'))"""
+    )
+    where = f"""
+        where (%(course_id)s::text is null or a.course_id = %(course_id)s)
+          and {visibility}
+    """
+    return fetch_page(
+        conn,
+        f"""
+        select {ASSESSMENT_COLUMNS},
+               totals.question_count,
+               totals.points_possible
+        from assessments a
+        cross join lateral (
+            select count(*) as question_count, coalesce(sum(q.points), 0.00) as points_possible
+            from questions q
+            where q.assessment_id = a.id
+        ) as totals
+        {where}
+        order by a.created_at, a.id
+        limit %(limit)s offset %(offset)s
+        """,
+        f"select count(*) from assessments a {where}",
+        params,
+    )
+
+
+def update_assessment(conn, *, assessment_id, changes):
+    """Apply the given subset of (title, passing_score, time_limit_minutes, max_attempts)."""
+    params = {"id": assessment_id}
+    for field in ("title", "passing_score", "time_limit_minutes", "max_attempts"):
+        params[f"set_{field}"] = field in changes
+        params[field] = changes.get(field)
+    return fetch_one(
+        conn,
+        """
+        update assessments as a
+        set title              = case when %(set_title)s then %(title)s else title end,
+            passing_score      = case when %(set_passing_score)s then %(passing_score)s else passing_score end,
+            time_limit_minutes = case when %(set_time_limit_minutes)s then %(time_limit_minutes)s else time_limit_minutes end,
+            max_attempts       = case when %(set_max_attempts)s then %(max_attempts)s else max_attempts end,
+            updated_at         = clock_timestamp()
+        where id = %(id)s
+        returning a.id, a.course_id, a.title, a.passing_score, a.time_limit_minutes,
+                  a.max_attempts, a.created_at, a.updated_at
+        """,
+        params,
+    )
+
+
+def touch_assessment(conn, assessment_id):
+    """Bump updated_at, holding the row lock to the end of the transaction.
+
+    Question writes call this first: they serialise on the assessment row (positions stay
+    consistent), while submissions, which only reference the row, are not blocked.
+    """
+    execute(conn, "update assessments set updated_at = clock_timestamp() where id = %(id)s", {"id": assessment_id})
+
+
+def delete_assessment_unless_submitted(conn, assessment_id):
+    """Delete the assessment with its questions and unsubmitted attempts; False when it has submissions."""
+    # The row lock makes the check and the delete one step against concurrent submissions,
+    # whose insert must key-share-lock this row.
+    fetch_value(conn, "select id from assessments where id = %(id)s for update", {"id": assessment_id})
+    if fetch_value(conn, "select exists (select 1 from submissions where assessment_id = %(id)s)", {"id": assessment_id}):
+        return False
+    execute(conn, "delete from attempts where assessment_id = %(id)s", {"id": assessment_id})
+    execute(conn, "delete from assessments where id = %(id)s", {"id": assessment_id})
+    return True

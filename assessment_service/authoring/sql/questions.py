@@ -1,0 +1,159 @@
+"""SQL for the questions of an assessment."""
+
+from psycopg2.extras import Json
+
+from ...core.jsonio import dumps
+from ...platform.sql import execute, fetch_all, fetch_one, fetch_value
+
+QUESTION_COLUMNS = "id, assessment_id, position, type, prompt, points, spec, created_at, updated_at"
+
+
+def question_totals(conn, assessment_id):
+    """(question_count, points_possible) of one assessment."""
+    row = fetch_one(
+        conn,
+        """
+        select count(*) as question_count,
+               coalesce(sum(points), 0.00) as points_possible
+        from questions
+        where assessment_id = %(id)s
+        """,
+        {"id": assessment_id},
+    )
+    return row["question_count"], row["points_possible"]
+
+
+def questions_of(conn, assessment_id):
+    """The assessment's questions in position order (served by questions_assessment_position_key)."""
+    return fetch_all(
+        conn,
+        f"""
+        select {QUESTION_COLUMNS}
+        from questions
+        where assessment_id = %(id)s
+        order by position
+        """,
+        {"id": assessment_id},
+    )
+
+
+def get_question(conn, *, assessment_id, question_id):
+    return fetch_one(
+        conn,
+        f"""
+        select {QUESTION_COLUMNS}
+        from questions
+        where id = %(id)s
+          and assessment_id = %(assessment_id)s
+        """,
+        {"id": question_id, "assessment_id": assessment_id},
+    )
+
+
+def insert_question(conn, *, question_id, assessment_id, position, kind, prompt, points, spec):
+    """Insert at `position` (1-based; None appends), shifting later questions down."""
+    params = {
+        "id": question_id,
+        "assessment_id": assessment_id,
+        "position": position,
+        "type": kind,
+        "prompt": prompt,
+        "points": points,
+        "spec": Json(spec, dumps=dumps),
+    }
+    if position is not None:
+        execute(
+            conn,
+            """
+            update questions
+            set position = position + 1
+            where assessment_id = %(assessment_id)s
+              and position >= %(position)s
+            """,
+            params,
+        )
+    return fetch_one(
+        conn,
+        f"""
+        insert into questions (id, assessment_id, position, type, prompt, points, spec)
+        values (
+            %(id)s,
+            %(assessment_id)s,
+            coalesce(%(position)s, (select coalesce(max(position), 0) + 1 from questions where assessment_id = %(assessment_id)s)),
+            %(type)s,
+            %(prompt)s,
+            %(points)s,
+            %(spec)s
+        )
+        returning {QUESTION_COLUMNS}
+        """,
+        params,
+    )
+
+
+def update_question(conn, *, question_id, assessment_id, old_position, position, kind, prompt, points, spec):
+    """Rewrite a question; moving it shifts the questions between its old and new place."""
+    params = {
+        "id": question_id,
+        "assessment_id": assessment_id,
+        "old": old_position,
+        "new": position,
+        "type": kind,
+        "prompt": prompt,
+        "points": points,
+        "spec": Json(spec, dumps=dumps),
+    }
+    if position != old_position:
+        execute(
+            conn,
+            """
+            update questions
+            set position = case when %(new)s < %(old)s then position + 1 else position - 1 end
+            where assessment_id = %(assessment_id)s
+              and id <> %(id)s
+              and position between least(%(old)s, %(new)s) and greatest(%(old)s, %(new)s)
+            """,
+            params,
+        )
+    return fetch_one(
+        conn,
+        f"""
+        update questions
+        set position = %(new)s,
+            type = %(type)s,
+            prompt = %(prompt)s,
+            points = %(points)s,
+            spec = %(spec)s,
+            updated_at = clock_timestamp()
+        where id = %(id)s
+        returning {QUESTION_COLUMNS}
+        """,
+        params,
+    )
+
+
+def delete_question(conn, *, assessment_id, question_id):
+    """Delete and close the gap in positions; False when there was no such question."""
+    position = fetch_value(
+        conn,
+        """
+        delete from questions
+        where id = %(id)s
+          and assessment_id = %(assessment_id)s
+        returning position
+        """,
+        {"id": question_id, "assessment_id": assessment_id},
+    )
+    if position is None:
+        return False
+    execute(
+        conn,
+        """
+        update questions
+        set position = position - 1
+        where assessment_id = %(assessment_id)s
+          and position > %(position)s
+        """,
+        {"assessment_id": assessment_id, "position": position},
+    )
+    return True

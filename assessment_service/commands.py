@@ -1,0 +1,64 @@
+"""Command-line entries: `flask --app app init-db` and `flask --app app create-user`."""
+
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from .config import PROJECT_ROOT
+from .core.errors import ApiError
+from .identity.roles import ROLES
+from .identity.users import backfill_email_keys, create_user
+from .platform.db import DatabaseUnavailable
+from .platform.schema import apply_schema
+
+SCHEMA_PATH = PROJECT_ROOT / "schema.sql"
+
+
+def init_app(app):
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(create_user_command)
+
+
+def _connection():
+    try:
+        return current_app.extensions["db"].connect()
+    except DatabaseUnavailable as exc:
+        raise click.ClickException(f"database unavailable: {exc}") from None
+
+
+@click.command("init-db")
+@click.option("--force", is_flag=True, help="Run every statement even if schema.sql is the one applied last.")
+def init_db_command(force):
+    """Apply schema.sql (keeps every row; safe while the service takes traffic)."""
+    conn = _connection()
+    try:
+        applied = apply_schema(conn, Path(SCHEMA_PATH), force=force)
+        # Older users get their email key when the schema that adds it is applied.
+        clashes = backfill_email_keys(conn) if applied else []
+        conn.commit()
+    finally:
+        current_app.extensions["db"].release(conn)
+    for user_id in clashes:
+        click.echo(f"warning: {user_id} has the same email as an earlier user (NFKC + case folding); its email key is left empty", err=True)
+    click.echo("schema applied" if applied else "schema up to date: nothing to do", err=True)
+
+
+@click.command("create-user")
+@click.option("--name", required=True)
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+def create_user_command(name, email, role):
+    """Create a user; print their token alone on the last line of stdout."""
+    conn = _connection()
+    try:
+        try:
+            body = create_user(conn, name=name, email=email, role=role)
+        except ApiError as exc:
+            conn.rollback()
+            raise click.ClickException(exc.message) from None
+        conn.commit()
+    finally:
+        current_app.extensions["db"].release(conn)
+    click.echo(f"created {role} {body['user']['id']} <{email}>; token:", err=True)
+    click.echo(body["token"]["value"])

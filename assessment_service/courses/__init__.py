@@ -1,0 +1,1 @@
+"""Courses and enrollments, and the course-level rights that come from enrollments."""

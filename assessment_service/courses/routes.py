@@ -1,0 +1,82 @@
+"""Courses and enrollments (contract section 2)."""
+
+from flask import Blueprint, jsonify
+
+from ..http.bodies import parse_body, parse_query
+from ..http.fields import PageQuery, page_of
+from ..http.openapi import documented
+from ..http.pagination import page_window, paginated
+from ..http.responses import created
+from ..identity.authentication import current_user
+from ..identity.roles import require_admin_or_instructor
+from ..platform import db
+from . import sql
+from .courses import course_json, create_course
+from .enrollments import change_status, enroll, enrollment_json
+from .loaders import load_course
+from .schemas import CourseSchema, EnrollmentPatchSchema, EnrollmentSchema, NewCourseSchema, NewEnrollmentSchema
+
+bp = Blueprint("courses", __name__)
+
+new_course_schema = NewCourseSchema()
+new_enrollment_schema = NewEnrollmentSchema()
+enrollment_patch_schema = EnrollmentPatchSchema()
+page_query_schema = PageQuery()
+
+
+@bp.post("/courses")
+@documented("Create a course (admin, instructor)", body=NewCourseSchema, response=CourseSchema, status=201)
+def post_course():
+    user = current_user()
+    require_admin_or_instructor(user)
+    body = parse_body(new_course_schema)
+    course = create_course(db.connection(), creator=user, title=body["title"])
+    return created(course_json(course), f"/api/v1/courses/{course['id']}")
+
+
+@bp.get("/courses")
+@documented("List the courses the caller may read", query=PageQuery, response=page_of(CourseSchema), paginated_list=True)
+def get_courses():
+    user = current_user()
+    query = parse_query(page_query_schema)
+    limit, offset = page_window(query)
+    visible_to = None if user["role"] == "admin" else user["id"]
+    rows, total = sql.list_courses(db.connection(), visible_to=visible_to, limit=limit, offset=offset)
+    return paginated([course_json(row) for row in rows], total, query)
+
+
+@bp.get("/courses/<id:course_id>")
+@documented("Get a course", response=CourseSchema)
+def get_course(course_id):
+    return jsonify(course_json(load_course(db.connection(), current_user(), course_id)))
+
+
+@bp.post("/courses/<id:course_id>/enrollments")
+@documented("Enroll a user (admin or course instructor)", body=NewEnrollmentSchema, response=EnrollmentSchema, status=201)
+def post_enrollment(course_id):
+    conn = db.connection()
+    load_course(conn, current_user(), course_id, manage=True)
+    body = parse_body(new_enrollment_schema)
+    enrollment = enroll(conn, course_id=course_id, **body)
+    return created(enrollment_json(enrollment), f"/api/v1/courses/{course_id}/enrollments/{enrollment['id']}")
+
+
+@bp.get("/courses/<id:course_id>/enrollments")
+@documented("List a course's enrollments (admin or course instructor)", query=PageQuery, response=page_of(EnrollmentSchema), paginated_list=True)
+def get_enrollments(course_id):
+    conn = db.connection()
+    load_course(conn, current_user(), course_id, manage=True)
+    query = parse_query(page_query_schema)
+    limit, offset = page_window(query)
+    rows, total = sql.list_enrollments(conn, course_id=course_id, limit=limit, offset=offset)
+    return paginated([enrollment_json(row) for row in rows], total, query)
+
+
+@bp.patch("/courses/<id:course_id>/enrollments/<id:enrollment_id>")
+@documented("Change an enrollment's status (admin or course instructor)", body=EnrollmentPatchSchema, response=EnrollmentSchema)
+def patch_enrollment(course_id, enrollment_id):
+    conn = db.connection()
+    load_course(conn, current_user(), course_id, manage=True)
+    body = parse_body(enrollment_patch_schema)
+    updated = change_status(conn, course_id=course_id, enrollment_id=enrollment_id, status=body["status"])
+    return jsonify(enrollment_json(updated))

@@ -1,0 +1,150 @@
+"""SQL for submissions: storing one (with the attempt it closes or opens), reading them.
+
+Timestamps are clock_timestamp(), taken after the enrollment lock, so that time order and
+attempt-number order agree (now() is the transaction's start, before the lock).
+"""
+
+from ..core.jsonio import dumps
+from ..platform.sql import fetch_iter, fetch_one, fetch_value
+
+SUBMISSION_COLUMNS = """s.id, s.assessment_id, s.learner_id, s.attempt_id, s.attempt_number, s.score, s.passed,
+               s.points_earned, s.points_possible, s.results, s.submitted_at"""
+
+
+def _submission_params(submission_id, assessment_id, learner_id, scored):
+    # The answers are kept once, in the results (each result holds its answer).
+    results = dumps(scored["results"])
+    return {
+        "submission_id": submission_id,
+        "assessment_id": assessment_id,
+        "learner_id": learner_id,
+        "score": scored["score"],
+        "passed": scored["passed"],
+        "points_earned": scored["points_earned"],
+        "points_possible": scored["points_possible"],
+        "results": results,
+        "result_bytes": len(results.encode("utf-8")),
+    }
+
+
+_INSERT_SUBMISSION = """
+        insert into submissions as s (
+            id, assessment_id, learner_id, attempt_id, attempt_number,
+            score, passed, points_earned, points_possible, results, result_bytes, submitted_at
+        )
+        select %(submission_id)s, %(assessment_id)s, %(learner_id)s, attempt.id, attempt.attempt_number,
+               %(score)s, %(passed)s, %(points_earned)s, %(points_possible)s, %(results)s::jsonb, %(result_bytes)s,
+               attempt.submitted_at
+        from attempt
+        returning """ + SUBMISSION_COLUMNS
+
+
+def insert_submission_with_new_attempt(conn, *, attempt_id, attempt_number, submission_id, assessment_id, learner_id, scored):
+    """One statement: a new attempt, submitted at once, and its submission."""
+    params = _submission_params(submission_id, assessment_id, learner_id, scored)
+    params.update({"attempt_id": attempt_id, "attempt_number": attempt_number})
+    return fetch_one(
+        conn,
+        """
+        with attempt as (
+            insert into attempts (id, assessment_id, learner_id, attempt_number, status, started_at, submitted_at)
+            select %(attempt_id)s, %(assessment_id)s, %(learner_id)s, %(attempt_number)s, 'submitted',
+                   clock.now, clock.now
+            from (select clock_timestamp() as now) as clock
+            returning id, attempt_number, submitted_at
+        )"""
+        + _INSERT_SUBMISSION,
+        params,
+    )
+
+
+def insert_submission_closing_attempt(conn, *, attempt_id, submission_id, assessment_id, learner_id, scored):
+    """One statement: close the attempt in progress and store its submission."""
+    params = _submission_params(submission_id, assessment_id, learner_id, scored)
+    params["attempt_id"] = attempt_id
+    return fetch_one(
+        conn,
+        """
+        with attempt as (
+            update attempts
+            set status = 'submitted',
+                submitted_at = clock_timestamp()
+            where id = %(attempt_id)s
+              and status = 'in_progress'
+            returning id, attempt_number, submitted_at
+        )"""
+        + _INSERT_SUBMISSION,
+        params,
+    )
+
+
+def get_submission(conn, *, assessment_id, submission_id):
+    return fetch_one(
+        conn,
+        f"""
+        select {SUBMISSION_COLUMNS}
+        from submissions s
+        where s.id = %(id)s
+          and s.assessment_id = %(assessment_id)s
+        """,
+        {"id": submission_id, "assessment_id": assessment_id},
+    )
+
+
+def list_submissions(conn, *, assessment_id, learner_id, visible_to, limit, offset, byte_budget):
+    """(rows, total): a page of an assessment's submissions, one learner's when learner_id is
+    given, and only visible_to's own when that is set (None: everyone's).
+
+    The rows come as an iterator, read from the cursor a few at a time so that they are
+    never all in memory as Python objects. Each carries `fits`: whether the page up to it
+    stays within byte_budget, counted in result_bytes (the bulk of a submission); a row
+    that does not fit comes without its results, which are then never read.
+
+    Served by submissions_assessment_submitted_idx, or submissions_number_key for one learner.
+    The total is its own count(*) (an index-only scan): a count(*) over () on the page query
+    would read every matching row, results included.
+    """
+    params = {
+        "assessment_id": assessment_id,
+        "learner_id": learner_id,
+        "visible_to": visible_to,
+        "limit": limit,
+        "offset": offset,
+        "budget": byte_budget,
+    }
+    total = fetch_value(
+        conn,
+        """
+        select count(*)
+        from submissions s
+        where s.assessment_id = %(assessment_id)s
+          and (%(learner_id)s::text is null or s.learner_id = %(learner_id)s)
+          and (%(visible_to)s::text is null or s.learner_id = %(visible_to)s)
+        """,
+        params,
+    )
+    return fetch_iter(
+        conn,
+        """
+        select s.id, s.assessment_id, s.learner_id, s.attempt_id, s.attempt_number, s.score, s.passed,
+               s.points_earned, s.points_possible, s.submitted_at,
+               case when s.page_bytes <= %(budget)s then s.results end as results,
+               s.page_bytes <= %(budget)s as fits
+        from (
+            select page.*,
+                   sum(coalesce(page.result_bytes, octet_length(page.results::text)) + 1024)
+                       over (order by page.submitted_at, page.id) as page_bytes
+            from (
+                select *
+                from submissions s
+                where s.assessment_id = %(assessment_id)s
+                  and (%(learner_id)s::text is null or s.learner_id = %(learner_id)s)
+                  and (%(visible_to)s::text is null or s.learner_id = %(visible_to)s)
+                order by s.submitted_at, s.id
+                limit %(limit)s offset %(offset)s
+            ) as page
+        ) as s
+        order by s.submitted_at, s.id
+        """,
+        params,
+    ), total

@@ -1,0 +1,1 @@
+"""Identity: users, their global roles, and bearer tokens."""

@@ -1,0 +1,2 @@
+"""Process plumbing: the database pool and transactions, schema application, the embedded
+PostgreSQL, logs, metrics, the gunicorn worker."""

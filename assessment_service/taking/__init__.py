@@ -1,0 +1,1 @@
+"""Taking: attempts, the retake limit, submitting answers."""

@@ -1,0 +1,57 @@
+"""The bodies of the attempts and submission routes."""
+
+from marshmallow import Schema, fields, validate
+
+from ..authoring.questions import MAX_QUESTIONS
+from ..http.fields import BoundedList, PublicId, Timestamp
+
+QUESTION_ID = PublicId("qst", required=True)
+
+
+class NoBodySchema(Schema):
+    pass
+
+
+class AttemptSchema(Schema):
+    id = fields.String(required=True)
+    assessment_id = fields.String(required=True)
+    learner_id = fields.String(required=True)
+    attempt_number = fields.Integer(required=True)
+    started_at = Timestamp(required=True)
+    expires_at = Timestamp(required=True, allow_none=True)
+    submitted_at = Timestamp(required=True, allow_none=True)
+    status = fields.String(required=True, metadata={"enum": ["in_progress", "submitted", "expired"]})
+
+
+class AnswerSchema(Schema):
+    question_id = QUESTION_ID
+    answer = fields.Raw(
+        required=True,
+        allow_none=True,
+        metadata={"description": "By question type: a choice id, choice ids, a boolean, a string, a number, prompt id -> option id, item ids; null = unanswered"},
+    )
+
+
+class AnswerField(fields.Nested):
+    """One answer object, read with AnswerSchema.
+
+    An answer with exactly its two keys and a well-formed question id is taken as it is:
+    AnswerSchema would return the same dict, and its per-item machinery is a large share of
+    a submission's parsing (bench/README.md). Anything else goes through AnswerSchema, so
+    every error is marshmallow's own.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(AnswerSchema, **kwargs)
+
+    def _deserialize(self, value, attr, data, partial=None, **kwargs):
+        if type(value) is dict and value.keys() == {"question_id", "answer"}:
+            question_id = value["question_id"]
+            if type(question_id) is str and QUESTION_ID.regex.match(question_id):
+                return {"question_id": question_id, "answer": value["answer"]}
+        return super()._deserialize(value, attr, data, partial=partial, **kwargs)
+
+
+class NewSubmissionSchema(Schema):
+    answers = BoundedList(AnswerField(), required=True, validate=validate.Length(max=MAX_QUESTIONS))
+    attempt_id = PublicId("att", load_default=None, metadata={"description": "Required for timed assessments."})
