@@ -2,7 +2,6 @@
 (BEHIND_PROXY=true) sharing the test database, with the retake limit under concurrency
 checked through it."""
 
-import os
 import re
 import threading
 from collections import Counter
@@ -19,33 +18,12 @@ from factories import (
 )
 from support import Gunicorn, concurrently, http
 
-from assessment_service.config import PROJECT_ROOT
+from bench.nginx import nginx_config
 
 pytestmark = pytest.mark.slow
 
 SIMULTANEOUS = 24
 MAX_ATTEMPTS = 3
-
-
-def nginx_config(upstream_ports, listen_port, directory):
-    """deploy/nginx.conf with the test's ports and paths, inside a minimal main config."""
-    site = (PROJECT_ROOT / "deploy" / "nginx.conf").read_text()
-    servers = "".join(f"    server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;\n" for port in upstream_ports)
-    site, upstreams = re.subn(r"^\s*server 127\.0\.0\.1:8000[^;]*;\n", servers, site, flags=re.MULTILINE)
-    site, listens = re.subn(r"listen 80;", f"listen 127.0.0.1:{listen_port};", site)
-    site, logs = re.subn(r"access_log \S+;", f"access_log {directory}/access.log;", site)
-    assert (upstreams, listens, logs) == (1, 1, 1), "deploy/nginx.conf no longer has the lines this test replaces"
-    temp_paths = "".join(f"    {kind}_temp_path {directory}/{kind}_temp;\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    return (
-        # As root, nginx's workers would switch to nobody, who cannot enter pytest's tmp dir.
-        ("user root;\n" if os.geteuid() == 0 else "")
-        + f"worker_processes 1;\npid {directory}/nginx.pid;\nerror_log {directory}/error.log warn;\n"
-        + "events { worker_connections 256; }\n"
-        + "http {\n    default_type application/octet-stream;\n"
-        + temp_paths
-        + site
-        + "}\n"
-    )
 
 
 @pytest.fixture(scope="module")
