@@ -39,12 +39,18 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 
 def post_worker_init(worker):
-    """Give each thread a connection: the pool of this worker holds at least `threads`."""
+    """Give each thread a connection (the pool of this worker holds at least `threads`), and
+    publish this worker's pool gauges now, not at its first response."""
     app = worker.wsgi
-    database = getattr(app, "extensions", {}).get("db")
+    extensions = getattr(app, "extensions", {})
+    database = extensions.get("db")
     if database is not None and database.pool_max < worker.cfg.threads:
         worker.log.warning("DB_POOL_MAX=%s is below threads=%s; using %s", database.pool_max, worker.cfg.threads, worker.cfg.threads)
         database.pool_max = worker.cfg.threads
+    if "metrics" in extensions:
+        from assessment_service.metrics import publish_pool_gauges
+
+        publish_pool_gauges(app)
 
 
 # ---------------------------------------------------------------- Prometheus multiprocess mode
