@@ -3,6 +3,7 @@ or in GUNICORN_CMD_ARGS (e.g. "--workers 8")."""
 
 import glob
 import os
+import re
 import shutil
 import tempfile
 
@@ -36,6 +37,16 @@ keepalive = 5
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+
+def on_starting(server):
+    """Give this instance a control socket of its own (`gunicornc -s PATH`), named after its
+    bind address: gunicorn's default path is one per user, so a second instance would take
+    it over and, stopping, delete it."""
+    if server.cfg.control_socket == server.cfg.settings["control_socket"].default:
+        directory = os.path.dirname(server.cfg.control_socket)
+        name = re.sub(r"[^A-Za-z0-9.]+", "_", server.cfg.bind[0])
+        server.cfg.set("control_socket", os.path.join(directory, f"gunicorn-{name}.ctl"))
 
 
 def post_worker_init(worker):
