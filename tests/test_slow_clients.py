@@ -56,7 +56,7 @@ def test_fifty_slow_header_and_fifty_slow_body_clients_do_not_stop_gunicorn_answ
         assert timings.worst_ms < ANSWERED_WITHIN_SECONDS * 1000, timings.line()
 
 
-def test_slow_body_of_a_submission_is_read_before_the_app_sees_it(server, database_dsn, admin):
+def test_a_body_sent_slowly_reaches_the_app_only_once_whole(server, database_dsn, admin):
     """The app gets the request only once it is whole: a body sent in pieces, slowly, is
     then served like any other (here a course, 201), and nothing waited in a transaction."""
     body = json.dumps({"title": "Slowly sent course"}).encode()
