@@ -25,6 +25,9 @@ preload_app = True
 worker_class = "assessment_service.serving.BufferedRequestWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY", len(os.sched_getaffinity(0)) + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# Connections each worker holds at once, slow ones included (gunicorn's default); past
+# them, new connections wait in the listen backlog.
+worker_connections = 1000
 
 # A worker whose event loop is silent for this long is killed and replaced.
 timeout = 30
