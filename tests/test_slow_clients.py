@@ -147,3 +147,22 @@ def test_a_request_not_whole_within_the_read_timeout_is_answered_408_and_closed(
             assert client.recv(1024) == b""
     finally:
         server.stop()
+
+
+def test_kept_alive_and_pipelined_requests_are_each_answered_in_order(server, admin):
+    """The next request on a kept-alive connection is read whole like the first, also when it
+    came right behind the previous one (read ahead with it) and only partly."""
+    auth = f"Authorization: Bearer {admin.token}\r\n".encode()
+    first = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    second = b"GET /api/v1/users/me HTTP/1.1\r\nHost: x\r\n" + auth + b"\r\n"
+    last = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as client:
+        client.sendall(first + second[:20])  # the second one only begins
+        time.sleep(0.3)
+        client.sendall(second[20:])
+        time.sleep(0.3)
+        client.sendall(last)
+        answer = client.makefile("rb").read()
+    statuses = re.findall(rb"^HTTP/1\.1 (\d{3}) ", answer, flags=re.MULTILINE)
+    assert statuses == [b"200", b"200", b"200"], answer[:500]
+    assert f'"id": "{admin.id}"'.encode() in answer
