@@ -17,19 +17,22 @@ preload_app = True
 # only queue for the same cores, and the tail grows with them (the figures are in
 # bench/README.md). WEB_CONCURRENCY and GUNICORN_THREADS override.
 #
-# The worker is gthread with requests read whole by its event loop before a thread gets
-# them (assessment_service/serving.py): slow clients hold sockets, not workers, threads or
+# The worker is gthread with requests read whole by its event loop before they are served
+# (assessment_service/serving.py): slow clients hold sockets, not workers, threads or
 # database connections, which sync workers cannot do (three slowloris clients stopped all
-# three). Two threads, so that a request waiting on a lock leaves the worker another;
-# each pool holds at least one connection per thread (post_worker_init).
+# three). With one thread the loop serves each whole request itself, as fast as a sync
+# worker; more threads hand requests to a pool, which measured slower on CPU-bound
+# requests (bench/README.md). Each pool holds at least one connection per thread
+# (post_worker_init).
 worker_class = "assessment_service.serving.BufferedRequestWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY", len(os.sched_getaffinity(0)) + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # Connections each worker holds at once, slow ones included (gunicorn's default); past
 # them, new connections wait in the listen backlog.
 worker_connections = 1000
 
-# A worker whose event loop is silent for this long is killed and replaced.
+# A worker silent for this long is killed and replaced (with one thread, a request may
+# take at most this).
 timeout = 30
 # On SIGTERM (or a HUP/upgrade) workers finish the requests they hold, for up to this
 # long, then exit; nginx's proxy_read_timeout (35 s) is longer than both.

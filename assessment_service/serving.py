@@ -12,6 +12,7 @@ two changes.
 
 import errno
 import selectors
+from concurrent import futures
 import time
 from collections import OrderedDict
 from functools import partial
@@ -219,7 +220,10 @@ class BufferedRequestWorker(ThreadWorker):
         """
         if conn.request_arrived:
             conn.request_arrived = False
-            super().enqueue_req(conn)
+            if self.cfg.threads == 1:
+                self._serve_here(conn)
+            else:
+                super().enqueue_req(conn)
             return
         if conn.parser is not None:
             conn.received += conn.parser.unreader.take_buffered()
@@ -229,6 +233,16 @@ class BufferedRequestWorker(ThreadWorker):
         conn.sock.setblocking(False)
         self.reading[conn] = True
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_request_bytes, conn))
+
+    def _serve_here(self, conn):
+        """Serve a whole request in the event loop's own thread (threads = 1): no hand-off to a
+        pool thread and back, whose GIL switches cost more than the request's I/O waits save."""
+        done = futures.Future()
+        try:
+            done.set_result(self.handle(conn))
+        except BaseException as exc:  # as a pool thread's future would carry it
+            done.set_exception(exc)
+        self.finish_request(conn, done)
 
     def on_request_bytes(self, conn, _sock):
         try:

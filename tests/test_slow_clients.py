@@ -17,10 +17,11 @@ pytestmark = pytest.mark.slow
 ANSWERED_WITHIN_SECONDS = 2.0
 
 
-@pytest.fixture(scope="module")
-def server(database_dsn):
-    """The production configuration on 2 cores: 3 workers."""
-    server = Gunicorn(database_dsn, workers=3)
+@pytest.fixture(scope="module", params=["1", "2"], ids=["one thread", "two threads"])
+def server(request, database_dsn):
+    """The production configuration on 2 cores (3 workers, one thread each: requests served
+    by the event loop), and the same with a pool of two threads."""
+    server = Gunicorn(database_dsn, workers=3, extra_env={"GUNICORN_THREADS": request.param})
     yield server
     server.stop()
 
