@@ -1,9 +1,10 @@
 """The service's gunicorn worker (gunicorn.conf.py names it): gunicorn's gthread worker, with
 two changes.
 
-- The worker's event loop reads each request whole, head and body, before a thread serves
-  it. A client that sends slowly holds a socket and the bytes it sent, never a thread, a
-  database connection or a transaction; one that has not sent its whole request within
+- The worker's event loop reads each request whole, head and body, before it is served
+  (by the loop itself when `threads` is 1, else by a pool thread). A client that sends
+  slowly holds a socket and the bytes it sent, never the worker, a thread, a database
+  connection or a transaction; one that has not sent its whole request within
   REQUEST_READ_TIMEOUT seconds is answered 408 and closed, and a body larger than
   MAX_BODY_BYTES is answered 413 without being read.
 - gunicorn's own answers to requests it cannot parse (400, 414, 431, ...) carry the API's
@@ -186,7 +187,7 @@ class _EnvelopeWriter:
 
 
 class BufferedRequestWorker(ThreadWorker):
-    """gthread, but a thread only ever gets a request that has arrived whole."""
+    """gthread, but only a request that has arrived whole is ever served."""
 
     def init_process(self):
         if self.cfg.is_ssl:
@@ -213,7 +214,7 @@ class BufferedRequestWorker(ThreadWorker):
         self.enqueue_req(BufferedConn(self.cfg, sock, client, listener.getsockname()))
 
     def enqueue_req(self, conn):
-        """A connection with a request arrived whole goes to a thread; any other is read first.
+        """A connection with a request arrived whole is served; any other is read first.
 
         gthread calls this for a new connection, for a kept-alive one that became readable,
         and for one whose previous request was followed by part of the next.
