@@ -173,7 +173,7 @@ class Probe:
         self._thread.join()
 
 
-def under_attack(host, port, attackers, probes, seconds):
+def under_attack(attackers, probes, seconds):
     """Run the probes for `seconds` while every SlowClients of `attackers` holds its connections."""
     opened = []
     try:
@@ -203,7 +203,7 @@ def _measure(title, host, port, attackers, token, seconds):
         Probe(host, port, "/healthz"),
         Probe(host, port, "/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}),
     ]
-    timings = under_attack(host, port, attackers, probes, seconds)
+    timings = under_attack(attackers, probes, seconds)
     _report(title, attackers, timings)
     return timings
 
