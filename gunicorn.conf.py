@@ -3,6 +3,7 @@ or in GUNICORN_CMD_ARGS (e.g. "--workers 8")."""
 
 import glob
 import os
+import re
 import shutil
 import tempfile
 
@@ -13,31 +14,30 @@ preload_app = True
 
 # Workers, chosen with `make bench`: one per core plus one, so that a core stays busy while
 # a worker waits on PostgreSQL. The requests are CPU-bound Python; more workers than that
-# only queue for the same cores, and the tail grows with them. Measured on 2 cores, with
-# PostgreSQL and wrk (8 connections) on the same machine, other work under 5% of the CPU;
-# medians of 3 runs of 8-10 s per endpoint (5 workers: one run), 2026-11-29 session 2:
-#                      req/s (p99 ms)
-#                      GET assessment  POST submission  GET submission  GET list    bare Flask
-#   sync 3 workers       608 (22)        262 (43)         569 (23)      561 (24)    2672 (7)
-#   sync 4 workers       535 (29)        238 (60)         567 (25)      498 (28)    2441 (12)
-#   sync 5 workers       526 (30)        230 (57)         529 (33)      515 (27)    2360 (15)
-# Rechecked on a faster 2-core machine (session 3, one 8 s run each, GET / POST req/s):
-# 2 workers 1405 / 600, 3: 1312 / 675, 4: 1426 / 609, 6: 1267 / 525 -- 2 to 4 within the
-# noise, 6 slower; the default stays.
-# An earlier session found sync 3/4/5 and gthread 2x4/3x3/4x2 within noise on throughput,
-# sync with the lowest tail. nginx in front buffers slow clients, which is what sync
-# workers need. WEB_CONCURRENCY and GUNICORN_THREADS override; threads > 1 makes gunicorn
-# use gthread workers. (Compare runs only where the bench's "others" column is near 0.)
-worker_class = "sync"
+# only queue for the same cores, and the tail grows with them (the figures are in
+# bench/README.md). WEB_CONCURRENCY and GUNICORN_THREADS override.
+#
+# The worker is gthread with requests read whole by its event loop before they are served
+# (assessment_service/http/serving.py): slow clients hold sockets, not workers, threads or
+# database connections, which sync workers cannot do (three slowloris clients stopped all
+# three). With one thread the loop serves each whole request itself, as fast as a sync
+# worker; more threads hand requests to a pool, which measured slower on CPU-bound
+# requests (bench/README.md). Each pool holds at least one connection per thread
+# (post_worker_init).
+worker_class = "assessment_service.http.serving.BufferedRequestWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY", len(os.sched_getaffinity(0)) + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# Connections each worker holds at once, slow ones included (gunicorn's default); past
+# them, new connections wait in the listen backlog.
+worker_connections = 1000
 
-# A worker silent for this long is killed and replaced (a request may take at most this).
+# A worker silent for this long is killed and replaced (with one thread, a request may
+# take at most this).
 timeout = 30
 # On SIGTERM (or a HUP/upgrade) workers finish the requests they hold, for up to this
 # long, then exit; nginx's proxy_read_timeout (35 s) is longer than both.
 graceful_timeout = 20
-# Idle keep-alive connections, with gthread workers (sync workers close after each response).
+# Idle keep-alive connections (nginx keeps some open to each instance).
 keepalive = 5
 # Our own JSON access log is written by the app; gunicorn's would duplicate it.
 accesslog = None
@@ -45,13 +45,29 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 
+def on_starting(server):
+    """Give this instance a control socket of its own (`gunicornc -s PATH`), named after its
+    bind address: gunicorn's default path is one per user, so a second instance would take
+    it over and, stopping, delete it."""
+    if server.cfg.control_socket == server.cfg.settings["control_socket"].default:
+        directory = os.path.dirname(server.cfg.control_socket)
+        name = re.sub(r"[^A-Za-z0-9.]+", "_", server.cfg.bind[0])
+        server.cfg.set("control_socket", os.path.join(directory, f"gunicorn-{name}.ctl"))
+
+
 def post_worker_init(worker):
-    """Give each thread a connection: the pool of this worker holds at least `threads`."""
+    """Give each thread a connection (the pool of this worker holds at least `threads`), and
+    publish this worker's pool gauges now, not at its first response."""
     app = worker.wsgi
-    database = getattr(app, "extensions", {}).get("db")
+    extensions = getattr(app, "extensions", {})
+    database = extensions.get("db")
     if database is not None and database.pool_max < worker.cfg.threads:
         worker.log.warning("DB_POOL_MAX=%s is below threads=%s; using %s", database.pool_max, worker.cfg.threads, worker.cfg.threads)
         database.pool_max = worker.cfg.threads
+    if "metrics" in extensions:
+        from assessment_service.platform.metrics import publish_pool_gauges
+
+        publish_pool_gauges(app)
 
 
 # ---------------------------------------------------------------- Prometheus multiprocess mode

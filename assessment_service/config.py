@@ -31,6 +31,8 @@ class Config:
         self.DB_CONNECT_TIMEOUT = _int("DB_CONNECT_TIMEOUT", 5)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
         self.MAX_CONTENT_LENGTH = _int("MAX_BODY_BYTES", 1024 * 1024)
+        # Seconds a client has to send one whole request (head and body) to gunicorn: 408 after.
+        self.REQUEST_READ_TIMEOUT = _int("REQUEST_READ_TIMEOUT", 15)
         # Late submissions are accepted up to this many seconds after an attempt's expires_at.
         self.ATTEMPT_GRACE_SECONDS = _int("ATTEMPT_GRACE_SECONDS", 30)
         self.IDEMPOTENCY_TTL_HOURS = _int("IDEMPOTENCY_TTL_HOURS", 24)

@@ -65,9 +65,9 @@ def parse(name, output):
         failed += int(non_2xx.group(1))
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     if errors:
-        # A sync worker closes the connection after each response; wrk counts some of
-        # those closes as read errors although the response was complete. Connect, write
-        # and timeout errors are real failures.
+        # A worker that closes the connection after each response (sync, or keep-alive
+        # off) makes wrk count some of those closes as read errors although the response
+        # was complete. Connect, write and timeout errors are real failures.
         failed += int(errors.group(1)) + int(errors.group(3)) + int(errors.group(4))
     wrapped = re.search(r"bench: learner list wrapped (\d+) times", output)
     return Measurement(

@@ -154,7 +154,7 @@ def enroll(testapp, admin):
 
 @pytest.fixture(scope="session")
 def live_server(database_dsn):
-    """A real gunicorn (4 sync workers, the project's gunicorn.conf.py) on the test database.
+    """A real gunicorn (4 workers, the project's gunicorn.conf.py) on the test database.
 
     Session-scoped: tests arrange their rows through fixtures as usual (tables are
     truncated per test, the server keeps only its pool).

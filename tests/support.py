@@ -175,3 +175,22 @@ class HeldRequest:
         head, _, payload = received.partition(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
         return status, (json.loads(payload) if payload.strip() else None)
+
+
+def raw_http(port, request_bytes, timeout=10):
+    """(status, headers with lower-case names, body bytes) of the answer to bytes sent as they are.
+
+    Reads until the server closes the connection (every answer here is "Connection: close").
+    """
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as client:
+        client.sendall(request_bytes)
+        received = b""
+        while chunk := client.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(status_line.split(" ", 2)[1]), headers, body

@@ -1,10 +1,11 @@
 """deploy/nginx.conf for real: Debian's nginx on loopback in front of two gunicorn instances
 (BEHIND_PROXY=true) sharing the test database, with the retake limit under concurrency
-checked through it."""
+and 500 slow clients checked through it."""
 
-import os
+import json
 import re
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -17,35 +18,15 @@ from factories import (
     rows,
     true_false,
 )
-from support import Gunicorn, concurrently, http
+from support import Gunicorn, concurrently, http, raw_http
 
-from assessment_service.config import PROJECT_ROOT
+from bench.nginx import nginx_config
+from bench.slow_clients import SLOW_BODY, SLOW_HEADERS, Probe, SlowClients
 
 pytestmark = pytest.mark.slow
 
 SIMULTANEOUS = 24
 MAX_ATTEMPTS = 3
-
-
-def nginx_config(upstream_ports, listen_port, directory):
-    """deploy/nginx.conf with the test's ports and paths, inside a minimal main config."""
-    site = (PROJECT_ROOT / "deploy" / "nginx.conf").read_text()
-    servers = "".join(f"    server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;\n" for port in upstream_ports)
-    site, upstreams = re.subn(r"^\s*server 127\.0\.0\.1:8000[^;]*;\n", servers, site, flags=re.MULTILINE)
-    site, listens = re.subn(r"listen 80;", f"listen 127.0.0.1:{listen_port};", site)
-    site, logs = re.subn(r"access_log \S+;", f"access_log {directory}/access.log;", site)
-    assert (upstreams, listens, logs) == (1, 1, 1), "deploy/nginx.conf no longer has the lines this test replaces"
-    temp_paths = "".join(f"    {kind}_temp_path {directory}/{kind}_temp;\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    return (
-        # As root, nginx's workers would switch to nobody, who cannot enter pytest's tmp dir.
-        ("user root;\n" if os.geteuid() == 0 else "")
-        + f"worker_processes 1;\npid {directory}/nginx.pid;\nerror_log {directory}/error.log warn;\n"
-        + "events { worker_connections 256; }\n"
-        + "http {\n    default_type application/octet-stream;\n"
-        + temp_paths
-        + site
-        + "}\n"
-    )
 
 
 @pytest.fixture(scope="module")
@@ -152,3 +133,45 @@ def test_metrics_are_not_served_to_the_public(nginx_in_front):
     status, body, _ = http("GET", base_url + "/metrics")
     assert status == 404 and body["error"]["code"] == "not_found"
     assert submissions_counted(upstreams[0]) >= 0  # each instance still serves its own
+
+
+def test_nginx_holds_500_slow_clients_while_healthz_keeps_answering(nginx_in_front, admin):
+    """250 slowloris clients trickling headers and 250 trickling bodies; nginx holds them all
+    (gunicorn sees none of them) and answers /healthz meanwhile. The p99 is measured by
+    `python -m bench.slow_clients`; here each answer must come within a generous bound."""
+    base_url, _ = nginx_in_front
+    port = int(base_url.rsplit(":", 1)[1])
+    probe = Probe("127.0.0.1", port, "/healthz")
+    with (
+        SlowClients("127.0.0.1", port, 250, SLOW_HEADERS) as headers,
+        SlowClients("127.0.0.1", port, 250, SLOW_BODY, token=admin.token) as bodies,
+    ):
+        with probe:
+            time.sleep(2.5)  # past the clients' first pause
+        assert (headers.still_open, bodies.still_open) == (250, 250)
+    assert probe.timings.failures == [], probe.timings.failures[:5]
+    assert len(probe.timings.latencies_ms) >= 10
+    assert probe.timings.worst_ms < 1000, probe.timings.line()
+
+
+THROUGH_NGINX = {
+    # nginx refuses these itself ...
+    "a NUL in a header": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bad: a\x00b\r\nConnection: close\r\n\r\n", 400, "bad_request"),
+    "a 9 KB header": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\nConnection: close\r\n\r\n", 431, "request_header_fields_too_large"),
+    "a 10,000-character URL": (b"GET /healthz?q=" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 414, "uri_too_long"),
+    # ... and passes this one on to gunicorn, which refuses it.
+    "a 5,000-character URL": (b"GET /healthz?q=" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 414, "uri_too_long"),
+}
+
+
+@pytest.mark.parametrize("case", THROUGH_NGINX)
+def test_malformed_requests_through_nginx_get_the_error_envelope(nginx_in_front, case):
+    base_url, _ = nginx_in_front
+    request, status, code = THROUGH_NGINX[case]
+    answered, headers, body = raw_http(int(base_url.rsplit(":", 1)[1]), request)
+    assert answered == status
+    assert headers["content-type"] == "application/json; charset=utf-8"
+    assert re.fullmatch(r"[0-9a-f]{32}", headers["x-request-id"])
+    document = json.loads(body)
+    assert set(document) == {"error"} and set(document["error"]) == {"code", "message", "details"}
+    assert (document["error"]["code"], document["error"]["details"]) == (code, {}) and document["error"]["message"]

@@ -394,9 +394,10 @@ def test_worker_killed_mid_burst_loses_no_accepted_submission(server, database_u
 
 @pytest.fixture(scope="module")
 def one_worker(database_uri):
-    """A gunicorn with a single sync worker: it takes connections one at a time, in order,
-    so when a later request has been answered every earlier one has been dealt with."""
-    server = Gunicorn(database_uri, workers=1)
+    """A gunicorn with a single worker of one thread: it serves requests one at a time, in
+    the order they arrived whole, and drops one that ends short as soon as it ends; so when
+    a later request has been answered every earlier one has been dealt with."""
+    server = Gunicorn(database_uri, workers=1, extra_args=("--threads", "1"))
     yield server
     server.stop()
 

@@ -75,3 +75,34 @@ def test_workers_default_to_one_per_core_plus_one_and_follow_web_concurrency(dat
     env["DATABASE_URL"] = database_dsn
     assert _printed_setting("workers", env) == str(len(os.sched_getaffinity(0)) + 1)
     assert _printed_setting("workers", {**env, "WEB_CONCURRENCY": "7"}) == "7"
+
+
+def _control_pid(path, timeout=10):
+    """The master pid that answers on the control socket at `path` (gunicornc's protocol)."""
+    from gunicorn.ctl.client import ControlClient
+
+    deadline = time.monotonic() + timeout
+    while not path.exists():  # the master opens it after forking its workers
+        assert time.monotonic() < deadline, f"no control socket at {path}"
+        time.sleep(0.05)
+    with ControlClient(str(path), timeout=5) as client:
+        return client.send_command("show stats")["pid"]
+
+
+def test_each_instance_has_a_control_socket_of_its_own(database_dsn, tmp_path):
+    env = {"XDG_RUNTIME_DIR": str(tmp_path)}  # where gunicorn's default path would be shared
+    first = Gunicorn(database_dsn, workers=1, extra_env=env)
+    second = Gunicorn(database_dsn, workers=1, extra_env=env)
+    try:
+        sockets = {server: tmp_path / f"gunicorn-127.0.0.1_{server.port}.ctl" for server in (first, second)}
+        for server, path in sockets.items():
+            assert _control_pid(path) == server.process.pid
+        assert not (tmp_path / "gunicorn.ctl").exists()
+
+        first.stop()
+        assert not sockets[first].exists()
+        assert _control_pid(sockets[second]) == second.process.pid
+        assert http("GET", second.base_url + "/healthz")[0] == 200
+    finally:
+        first.stop()
+        second.stop()

@@ -100,17 +100,26 @@ def test_gunicorn_workers_are_added_up_and_dead_ones_dropped(database_dsn, make_
     )
     try:
         assert not (metrics_dir / "counter_999999.db").exists()
+        workers = server.worker_pids()
+        assert len(workers) == 2
+        # Each worker publishes its pool gauges as it starts, before it answers anything: a
+        # scrape (answered by one of them) counts both pools.
+        def published():
+            return {pid for pid in workers if (metrics_dir / f"gauge_livesum_{pid}.db").exists()}
+
+        deadline = time.monotonic() + 10
+        while published() != set(workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert published() == set(workers)
+        assert value(scrape_live(server), "db_pool_connections_max") == 2 * 3
         for _ in range(20):
             status, _, _ = http("GET", server.base_url + "/api/v1/users/me", headers=admin.headers)
             assert status == 200
-        workers = server.worker_pids()
-        assert len(workers) == 2
+        assert server.worker_pids() == workers
 
         found = scrape_live(server)
         assert value(found, "http_requests_total", method="GET", route="/api/v1/users/me", status="200") == 20
         assert value(found, "db_pool_connections_max") == 2 * 3
-        # Both workers answered some of the 20 (the counts of each are in its own file).
-        assert {pid for pid in workers if (metrics_dir / f"counter_{pid}.db").exists()} == set(workers)
 
         # A worker that dies takes its gauges with it (child_exit), but not its counts.
         os.kill(workers[0], signal.SIGKILL)

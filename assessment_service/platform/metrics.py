@@ -122,7 +122,7 @@ def _record(response):
     latency.observe(time.perf_counter() - g.get("metrics_started", time.perf_counter()))
     if rule is not None and rule.endpoint == SUBMIT_ENDPOINT:
         _count_submission(metrics, response)
-    _update_pool_gauges(metrics)
+    _update_pool_gauges(metrics, current_app)
     return response
 
 
@@ -136,8 +136,14 @@ def _count_submission(metrics, response):
     metrics.submissions.labels("refused" if status < 500 else "error", code).inc()
 
 
-def _update_pool_gauges(metrics):
-    database = current_app.extensions.get("db")
+def publish_pool_gauges(app):
+    """Write this process's pool gauges (gunicorn.conf.py: as each worker starts, so that a
+    scrape counts every worker's DB_POOL_MAX, whether or not it has answered yet)."""
+    _update_pool_gauges(app.extensions["metrics"], app)
+
+
+def _update_pool_gauges(metrics, app):
+    database = app.extensions.get("db")
     if database is None:
         return
     in_use, idle = database.pool_stats()
@@ -146,6 +152,6 @@ def _update_pool_gauges(metrics):
 
 def metrics_view():
     metrics = current_app.extensions["metrics"]
-    _update_pool_gauges(metrics)
+    _update_pool_gauges(metrics, current_app)
     g.access_log = False  # scrapes every few seconds would drown the access log
     return Response(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
