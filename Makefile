@@ -48,8 +48,9 @@ test: install-test ## Run the whole suite (TEST_DATABASE_URL, or the embedded Po
 bench: install-test ## Measure throughput and latency; BENCH_ARGS=--scale adds 1M submissions (see bench/README.md)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-lint: install-test ## Static checks
-	$(BIN)/python -m compileall -q assessment_service tests
+lint: install-test ## ruff: lint and format check (the suite runs it too: tests/test_lint.py)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 stop-db: install ## Stop the embedded PostgreSQL (its data stays in .pgdata)
 	$(BIN)/python -c "from assessment_service import config; from assessment_service.platform import embedded; embedded.stop(config.Config().EMBEDDED_PGDATA)"

@@ -12,11 +12,11 @@ import re
 import psycopg2
 import psycopg2.extensions
 
-from assessment_service.identity.tokens import hash_token
-from assessment_service.core.jsonio import loads
 from assessment_service.authoring.sql import assessments as assessments_sql
+from assessment_service.core.jsonio import loads
 from assessment_service.grading import sql as submissions_sql
 from assessment_service.identity import sql as users_sql
+from assessment_service.identity.tokens import hash_token
 from assessment_service.taking.retake_limit import load_assessment_to_take
 from assessment_service.taking.routes import new_submission_schema
 from assessment_service.taking.submitting import submit_answers
@@ -70,7 +70,10 @@ def _explain(dsn, statement):
 
 def summarise(plan):
     """(indexes used, tables read by sequential scan, execution ms) of a text plan."""
-    indexes = sorted(set(re.findall(r"(?:Index Scan|Index Only Scan)(?: Backward)? using (\w+)", plan)) | set(re.findall(r"Bitmap Index Scan on (\w+)", plan)))
+    indexes = sorted(
+        set(re.findall(r"(?:Index Scan|Index Only Scan)(?: Backward)? using (\w+)", plan))
+        | set(re.findall(r"Bitmap Index Scan on (\w+)", plan))
+    )
     seq_scans = sorted(set(re.findall(r"Seq Scan on (\w+)", plan)))
     execution = re.search(r"Execution Time: ([\d.]+) ms", plan)
     return indexes, seq_scans, float(execution.group(1)) if execution else None
@@ -98,17 +101,23 @@ def hot_paths(seed, scale_learner_id, scale_learner_token, scale_assessment_id):
 
     def get_submission(conn):
         assessments_sql.assessment_with_enrollment(conn, assessment_id=scale_assessment_id, user_id=scale_learner_id)
-        submissions_sql.get_submission(conn, assessment_id=scale_assessment_id, submission_id=_a_submission_of(conn, scale_learner_id, scale_assessment_id))
+        submissions_sql.get_submission(
+            conn, assessment_id=scale_assessment_id, submission_id=_a_submission_of(conn, scale_learner_id, scale_assessment_id)
+        )
 
     def list_own_submissions(conn):
-        list(submissions_sql.list_submissions(
-            conn, assessment_id=scale_assessment_id, learner_id=None, visible_to=scale_learner_id, limit=20, offset=0, byte_budget=2**24
-        )[0])
+        list(
+            submissions_sql.list_submissions(
+                conn, assessment_id=scale_assessment_id, learner_id=None, visible_to=scale_learner_id, limit=20, offset=0, byte_budget=2**24
+            )[0]
+        )
 
     def list_all_submissions(conn):
-        list(submissions_sql.list_submissions(
-            conn, assessment_id=scale_assessment_id, learner_id=None, visible_to=None, limit=10, offset=0, byte_budget=2**24
-        )[0])
+        list(
+            submissions_sql.list_submissions(
+                conn, assessment_id=scale_assessment_id, learner_id=None, visible_to=None, limit=10, offset=0, byte_budget=2**24
+            )[0]
+        )
 
     return {
         "authenticate (every /api/v1 request)": authenticate,

@@ -20,7 +20,9 @@ def nginx_config(upstream_ports, listen_port, directory):
     site, listens = re.subn(r"listen 80;", f"listen 127.0.0.1:{listen_port};", site)
     site, logs = re.subn(r"access_log \S+;", f"access_log {directory}/access.log;", site)
     assert (upstreams, listens, logs) == (1, 1, 1), "deploy/nginx.conf no longer has the lines this replaces"
-    temp_paths = "".join(f"    {kind}_temp_path {directory}/{kind}_temp;\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temp_paths = "".join(
+        f"    {kind}_temp_path {directory}/{kind}_temp;\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     return (
         # As root, nginx's workers would switch to nobody, who cannot enter a private tmp dir.
         ("user root;\n" if os.geteuid() == 0 else "")
@@ -64,7 +66,17 @@ class Nginx:
         self.process = None
 
     def __enter__(self):
-        command = [nginx_binary(), "-p", str(self.directory), "-e", f"{self.directory}/error.log", "-c", str(self.config), "-g", "daemon off;"]
+        command = [
+            nginx_binary(),
+            "-p",
+            str(self.directory),
+            "-e",
+            f"{self.directory}/error.log",
+            "-c",
+            str(self.config),
+            "-g",
+            "daemon off;",
+        ]
         with open(self.directory / "nginx.out", "ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 20

@@ -70,9 +70,13 @@ class Gunicorn:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = RESULTS_DIR / f"{log_name}.log"
         self.command = [
-            sys.executable, "-m", "gunicorn",
-            "--config", str(PROJECT_ROOT / "gunicorn.conf.py"),
-            "--bind", f"127.0.0.1:{self.port}",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            str(PROJECT_ROOT / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{self.port}",
             app_module,
         ]
         self.env = {**os.environ, **(env or {})}
@@ -83,7 +87,12 @@ class Gunicorn:
         """The worker settings gunicorn will use (config file, GUNICORN_CMD_ARGS, environment)."""
         printed = subprocess.run(
             [*self.command[:-1], "--print-config", self.command[-1]],
-            cwd=PROJECT_ROOT, env=self.env, capture_output=True, text=True, timeout=60, check=False,
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         ).stdout
         wanted = {"workers", "worker_class", "threads", "preload_app", "keepalive"}
         settings = {}
@@ -142,7 +151,10 @@ class Load:
         measurement.others_cpu_percent = self.meter.stop()
         measurement.load_average = round(load_average, 2)
         note = f"  ({measurement.failed} failed)" if measurement.failed else ""
-        print(f"bench:   {name}: {measurement.requests_per_second:,.0f} req/s{note}  (other work took {measurement.others_cpu_percent:.0f}% of the CPU)", flush=True)
+        print(
+            f"bench:   {name}: {measurement.requests_per_second:,.0f} req/s{note}  (other work took {measurement.others_cpu_percent:.0f}% of the CPU)",
+            flush=True,
+        )
         return measurement
 
 
@@ -151,12 +163,12 @@ def measure_service(load, base_url, data, submit_file, extra_lists=None):
     api = f"{base_url}/api/v1"
     learner = [f"Authorization: Bearer {data.learner_tokens[0]}"]
     results = {}
-    results["list"] = load.measure(
-        "GET /assessments?course_id=", f"{api}/assessments?course_id={data.course_id}", headers=learner
-    )
+    results["list"] = load.measure("GET /assessments?course_id=", f"{api}/assessments?course_id={data.course_id}", headers=learner)
     results["get"] = load.measure("GET /assessments/{id} (10 questions)", f"{api}/assessments/{data.assessment_id}", headers=learner)
     results["get_submission"] = load.measure(
-        "GET /assessments/{id}/submissions/{sid}", f"{api}/assessments/{data.assessment_id}/submissions/{data.submission_id}", headers=learner
+        "GET /assessments/{id}/submissions/{sid}",
+        f"{api}/assessments/{data.assessment_id}/submissions/{data.submission_id}",
+        headers=learner,
     )
     for key, (name, path, token) in (extra_lists or {}).items():
         results[key] = load.measure(name, f"{api}{path}", headers=[f"Authorization: Bearer {token}"])
@@ -190,7 +202,10 @@ def print_table(results, out=sys.stdout):
 
 def print_scale_table(small, large, stored_small, stored_large, out=sys.stdout):
     print(f"\nLatency at {stored_small:,} and at {stored_large:,} stored submissions:", file=out)
-    print(f"{'endpoint':48} {'p50 1k':>7} {'p50 1M':>7} {'ratio':>6} {'p99 1k':>7} {'p99 1M':>7} {'ratio':>6} {'req/s 1k':>9} {'req/s 1M':>9}", file=out)
+    print(
+        f"{'endpoint':48} {'p50 1k':>7} {'p50 1M':>7} {'ratio':>6} {'p99 1k':>7} {'p99 1M':>7} {'ratio':>6} {'req/s 1k':>9} {'req/s 1M':>9}",
+        file=out,
+    )
     for key in TABLE_ORDER:
         if key in small and key in large:
             a, b = small[key], large[key]
@@ -203,12 +218,16 @@ def print_scale_table(small, large, stored_small, stored_large, out=sys.stdout):
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
-    parser.add_argument("--scale", action="store_true", help="also seed 1,000,000 submissions and compare latency at ~1k and at 1M; print EXPLAIN plans")
+    parser.add_argument(
+        "--scale", action="store_true", help="also seed 1,000,000 submissions and compare latency at ~1k and at 1M; print EXPLAIN plans"
+    )
     parser.add_argument("--seconds", type=int, default=10, help="measured seconds per endpoint (default 10)")
     parser.add_argument("--warmup", type=int, default=2, help="unrecorded seconds before each measurement (default 2)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
-    parser.add_argument("--learners", type=int, default=10_000, help="learners with tokens; each submission comes from the next one (default 10000)")
+    parser.add_argument(
+        "--learners", type=int, default=10_000, help="learners with tokens; each submission comes from the next one (default 10000)"
+    )
     return parser.parse_args(argv)
 
 
@@ -230,7 +249,10 @@ def main(argv=None):
     if busy > 10:
         # Other work on these cores lowers every figure; the table shows its share per row.
         print(f"bench: warning: other work takes {busy:.0f}% of the CPU; figures will be low and noisy", flush=True)
-    print(f"bench: PostgreSQL server {psycopg2.extensions.parse_dsn(server_dsn()).get('host', 'local socket')}; results in {RESULTS_DIR}", flush=True)
+    print(
+        f"bench: PostgreSQL server {psycopg2.extensions.parse_dsn(server_dsn()).get('host', 'local socket')}; results in {RESULTS_DIR}",
+        flush=True,
+    )
 
     with bench_database(server_dsn()) as dsn, tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         bare_server = Gunicorn("bench.bare_app:app", "/", log_name="gunicorn-bare")
@@ -259,7 +281,11 @@ def main(argv=None):
                 # A page of 10: the scale assessment holds 10 submissions at 1k and 10,000
                 # at 1M, so both sizes answer the same payload and only the scale differs.
                 extra_lists = {
-                    "list_own": ("GET /assessments/{id}/submissions (learner)", f"/assessments/{scale_assessment}/submissions", scale_token),
+                    "list_own": (
+                        "GET /assessments/{id}/submissions (learner)",
+                        f"/assessments/{scale_assessment}/submissions",
+                        scale_token,
+                    ),
                     "list_all": (
                         "GET …/{id}/submissions?per_page=10 (admin)",
                         f"/assessments/{scale_assessment}/submissions?per_page=10",

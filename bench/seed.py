@@ -5,6 +5,7 @@ Every row satisfies schema.sql as it stands: attempts have unique attempt number
 learner and assessment, every submission closes an attempt of its own, foreign keys hold.
 """
 
+import contextlib
 import json
 import time
 import urllib.error
@@ -20,16 +21,43 @@ from assessment_service.identity.users import create_user
 
 # The 10 questions of the bench assessment: every type, some worth more than one point.
 QUESTIONS = [
-    {"type": "single_choice", "prompt": "Which is a prime?", "choices": [
-        {"text": "4", "correct": False}, {"text": "7", "correct": True}, {"text": "9", "correct": False}, {"text": "12", "correct": False}]},
-    {"type": "single_choice", "prompt": "Capital of France?", "points": 2, "choices": [
-        {"text": "Paris", "correct": True}, {"text": "Lyon", "correct": False}, {"text": "Nice", "correct": False}]},
-    {"type": "single_choice", "prompt": "Largest planet?", "choices": [
-        {"text": "Mars", "correct": False}, {"text": "Jupiter", "correct": True}, {"text": "Venus", "correct": False}]},
-    {"type": "multiple_choice", "prompt": "Which are even?", "choices": [
-        {"text": "2", "correct": True}, {"text": "3", "correct": False}, {"text": "4", "correct": True}, {"text": "5", "correct": False}]},
-    {"type": "multiple_choice", "prompt": "Which are colours?", "points": 1.5, "choices": [
-        {"text": "red", "correct": True}, {"text": "blue", "correct": True}, {"text": "table", "correct": False}]},
+    {
+        "type": "single_choice",
+        "prompt": "Which is a prime?",
+        "choices": [
+            {"text": "4", "correct": False},
+            {"text": "7", "correct": True},
+            {"text": "9", "correct": False},
+            {"text": "12", "correct": False},
+        ],
+    },
+    {
+        "type": "single_choice",
+        "prompt": "Capital of France?",
+        "points": 2,
+        "choices": [{"text": "Paris", "correct": True}, {"text": "Lyon", "correct": False}, {"text": "Nice", "correct": False}],
+    },
+    {
+        "type": "single_choice",
+        "prompt": "Largest planet?",
+        "choices": [{"text": "Mars", "correct": False}, {"text": "Jupiter", "correct": True}, {"text": "Venus", "correct": False}],
+    },
+    {
+        "type": "multiple_choice",
+        "prompt": "Which are even?",
+        "choices": [
+            {"text": "2", "correct": True},
+            {"text": "3", "correct": False},
+            {"text": "4", "correct": True},
+            {"text": "5", "correct": False},
+        ],
+    },
+    {
+        "type": "multiple_choice",
+        "prompt": "Which are colours?",
+        "points": 1.5,
+        "choices": [{"text": "red", "correct": True}, {"text": "blue", "correct": True}, {"text": "table", "correct": False}],
+    },
     {"type": "true_false", "prompt": "The earth is round.", "correct_answer": True},
     {"type": "true_false", "prompt": "Water boils at 50 C at sea level.", "correct_answer": False},
     {"type": "short_text", "prompt": "Chemical symbol of gold?", "accepted_answers": ["Au"]},
@@ -90,10 +118,7 @@ def create_users(dsn, count):
     try:
         admin = create_user(conn, name="Bench Admin", email="admin@bench.example", role="admin")
         instructor = create_user(conn, name="Bench Instructor", email="instructor@bench.example", role="instructor")
-        learners = [
-            create_user(conn, name=f"Bench Learner {n}", email=f"learner{n}@bench.example", role="learner")
-            for n in range(count)
-        ]
+        learners = [create_user(conn, name=f"Bench Learner {n}", email=f"learner{n}@bench.example", role="learner") for n in range(count)]
         conn.commit()
     finally:
         conn.close()
@@ -107,7 +132,10 @@ def seed(dsn, base_url, learners=10_000, extra_assessments=9):
     instructor_token = instructor["token"]["value"]
     course = api(base_url, "POST", "/courses", instructor_token, {"title": "Bench course"})
     assessment = api(
-        base_url, "POST", "/assessments", instructor_token,
+        base_url,
+        "POST",
+        "/assessments",
+        instructor_token,
         {"course_id": course["id"], "title": "Bench assessment", "passing_score": 60, "max_attempts": None},
     )
     for question in QUESTIONS:
@@ -370,10 +398,8 @@ def settle(dsn):
     try:
         with conn.cursor() as cur:
             cur.execute("vacuum analyze")
-            try:
+            with contextlib.suppress(psycopg2.errors.InsufficientPrivilege):
                 cur.execute("checkpoint")
-            except psycopg2.errors.InsufficientPrivilege:
-                pass
     finally:
         conn.close()
 

@@ -46,8 +46,7 @@ class SlowClients:
             return b"GET /healthz HTTP/1.1\r\nHost: slow.example\r\n"
         auth = f"Authorization: Bearer {self.token}\r\n" if self.token else ""
         head = (
-            "POST /api/v1/courses HTTP/1.1\r\nHost: slow.example\r\n"
-            f"{auth}Content-Type: application/json\r\nContent-Length: 10000\r\n\r\n"
+            f"POST /api/v1/courses HTTP/1.1\r\nHost: slow.example\r\n{auth}Content-Type: application/json\r\nContent-Length: 10000\r\n\r\n"
         )
         return head.encode() + b'{"title": "'
 

@@ -42,7 +42,6 @@ class Measurement:
     load_average: float = 0.0  # the machine's 1-minute load average when it started
     others_cpu_percent: float = 0.0  # share of the machine's CPU that other work took meanwhile
 
-
     def as_dict(self):
         return asdict(self)
 

@@ -11,8 +11,8 @@ import pytest
 import webtest
 
 from assessment_service import create_app
-from assessment_service.platform import embedded
 from assessment_service.config import PROJECT_ROOT, Config
+from assessment_service.platform import embedded
 from assessment_service.platform.schema import apply_schema
 
 # Children before parents. DELETE, not TRUNCATE: on tables this small it is several times

@@ -173,9 +173,7 @@ def answers(questions, pick=right_answer):
 
 
 def submit(testapp, caller, assessment_id, answer_list, status=201):
-    return testapp.post_json(
-        assessment_url(assessment_id, "submissions"), {"answers": answer_list}, headers=caller.headers, status=status
-    )
+    return testapp.post_json(assessment_url(assessment_id, "submissions"), {"answers": answer_list}, headers=caller.headers, status=status)
 
 
 def stored_attempts(db_conn, assessment_id, learner_id=None):

@@ -30,7 +30,8 @@ def zip_entries(entries, compression=zipfile.ZIP_DEFLATED):
 def manifest(*hrefs, kind="imsqti_item_xmlv3p0"):
     """A minimal imsmanifest.xml listing `hrefs` as QTI resources."""
     resources = "".join(
-        f'<resource identifier="r{index}" type="{kind}" href="{href}"><file href="{href}"/></resource>'
-        for index, href in enumerate(hrefs)
+        f'<resource identifier="r{index}" type="{kind}" href="{href}"><file href="{href}"/></resource>' for index, href in enumerate(hrefs)
     )
-    return f'<manifest xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" identifier="m"><resources>{resources}</resources></manifest>'.encode()
+    return (
+        f'<manifest xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" identifier="m"><resources>{resources}</resources></manifest>'.encode()
+    )

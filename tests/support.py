@@ -16,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg2
 
-from assessment_service.platform import embedded
 from assessment_service.config import PROJECT_ROOT
+from assessment_service.platform import embedded
 
 
 @contextlib.contextmanager
@@ -102,10 +102,15 @@ class Gunicorn:
         env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", "ACCESS_LOG": "false", **(extra_env or {})}
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "gunicorn",
-                "--config", str(PROJECT_ROOT / "gunicorn.conf.py"),
-                "--bind", f"127.0.0.1:{self.port}",
-                "--workers", str(workers),
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--config",
+                str(PROJECT_ROOT / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
                 *extra_args,
                 "app:app",
             ],

@@ -324,7 +324,11 @@ def test_empty_patch_changes_nothing(testapp, admin, course, db_conn):
 
     body = patch_assessment(testapp, admin, assessment["id"], {}).json
 
-    assert {k: body[k] for k in ("title", "passing_score", "max_attempts")} == {"title": "Midterm exam", "passing_score": 70, "max_attempts": 4}
+    assert {k: body[k] for k in ("title", "passing_score", "max_attempts")} == {
+        "title": "Midterm exam",
+        "passing_score": 70,
+        "max_attempts": 4,
+    }
     assert rows(db_conn, "select title, passing_score, max_attempts from assessments") == [("Midterm exam", 70, 4)]
 
 

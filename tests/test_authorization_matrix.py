@@ -130,10 +130,7 @@ def _visible_courses():
 
 def _visible_assessments():
     in_course = {"course_a": {"assessment", "spare_assessment"}, "course_b": {"assessment_b"}}
-    return {
-        caller: set().union(*(in_course[course] for course in courses))
-        for caller, courses in _visible_courses().items()
-    }
+    return {caller: set().union(*(in_course[course] for course in courses)) for caller, courses in _visible_courses().items()}
 
 
 def _own_rows(kind):
@@ -235,12 +232,8 @@ ROUTES = {
         stored="select count(*) from questions where assessment_id = %(assessment)s",
         stored_after=5,
     ),
-    ("GET", f"{API}/assessments/<id:assessment_id>/questions"): Route(
-        ASSESSMENT + "/questions", readers_of_a(OK), keys_for_managers=True
-    ),
-    ("GET", f"{API}/assessments/<id:assessment_id>/questions/<id:question_id>"): Route(
-        QUESTION, readers_of_a(OK), keys_for_managers=True
-    ),
+    ("GET", f"{API}/assessments/<id:assessment_id>/questions"): Route(ASSESSMENT + "/questions", readers_of_a(OK), keys_for_managers=True),
+    ("GET", f"{API}/assessments/<id:assessment_id>/questions/<id:question_id>"): Route(QUESTION, readers_of_a(OK), keys_for_managers=True),
     ("PATCH", f"{API}/assessments/<id:assessment_id>/questions/<id:question_id>"): Route(
         QUESTION,
         managers_of_a(OK),
@@ -294,9 +287,7 @@ ROUTES = {
 # Built once for the module through the API (an app of its own, on the run's test database),
 # then saved table by table; a row that may have changed anything puts it back exactly.
 
-TABLES_IN_ORDER = (
-    "users", "tokens", "courses", "enrollments", "assessments", "questions", "attempts", "submissions", "idempotency_keys"
-)
+TABLES_IN_ORDER = ("users", "tokens", "courses", "enrollments", "assessments", "questions", "attempts", "submissions", "idempotency_keys")
 
 
 @dataclass
@@ -426,9 +417,7 @@ def saved_world(matrix_app, matrix_client, matrix_conn):
         who: post(f"{API}/assessments/{assessment_x}/submissions", {"answers": answers}, caller)
         for who, caller in (("learner", "learner"), ("classmate", "classmate"), ("dropped", "dropped_learner"))
     }
-    testapp.patch_json(
-        f"{API}/courses/{course_a}/enrollments/{dropped_enrollment}", {"status": "dropped"}, headers=admin, status=200
-    )
+    testapp.patch_json(f"{API}/courses/{course_a}/enrollments/{dropped_enrollment}", {"status": "dropped"}, headers=admin, status=200)
 
     # The learner holds three tokens: the first (in `headers`), a spare one and a revoked one.
     spare_token = post(f"{API}/users/{users['learner']}/tokens", None, "learner")
@@ -659,8 +648,12 @@ def test_a_course_out_of_sight_is_answered_like_a_missing_one(matrix_client, wor
     """POST /assessments names its course in the body: an unreadable one gets the very answer
     an unknown one gets, so the answer does not tell an outsider that the course exists."""
     body = {"title": "Intruder", "passing_score": 50}
-    hidden = call(matrix_client, "POST", f"{API}/assessments", {**body, "course_id": world.ids["course_a"]}, world.headers["other_instructor"])
-    missing = call(matrix_client, "POST", f"{API}/assessments", {**body, "course_id": "crs_doesnotexist"}, world.headers["other_instructor"])
+    hidden = call(
+        matrix_client, "POST", f"{API}/assessments", {**body, "course_id": world.ids["course_a"]}, world.headers["other_instructor"]
+    )
+    missing = call(
+        matrix_client, "POST", f"{API}/assessments", {**body, "course_id": "crs_doesnotexist"}, world.headers["other_instructor"]
+    )
 
     assert (hidden.status_int, hidden.json) == (missing.status_int, missing.json) == (422, missing.json)
     assert list(missing.json["error"]["details"]) == ["course_id"]
@@ -676,7 +669,10 @@ def empty_assessment(matrix_client, world):
     return matrix_client.post_json(f"{API}/assessments", body, headers=world.headers["instructor"]).json["id"]
 
 
-@pytest.mark.parametrize(("caller", "code"), [("admin", "forbidden"), ("instructor", "forbidden"), ("dropped_learner", "not_enrolled"), ("outsider", "not_enrolled")])
+@pytest.mark.parametrize(
+    ("caller", "code"),
+    [("admin", "forbidden"), ("instructor", "forbidden"), ("dropped_learner", "not_enrolled"), ("outsider", "not_enrolled")],
+)
 @pytest.mark.parametrize("route", ["submissions", "attempts"])
 def test_who_may_not_take_an_assessment_learns_nothing_about_it(matrix_client, matrix_conn, world, empty_assessment, caller, code, route):
     """403 comes before anything the assessment's content decides (no questions: 409; answers

@@ -7,8 +7,8 @@ import sys
 import psycopg2
 import pytest
 
-from assessment_service.platform import embedded
 from assessment_service.config import PROJECT_ROOT
+from assessment_service.platform import embedded
 from assessment_service.platform.schema import apply_schema
 from support import embedded_pgdata
 
@@ -54,7 +54,10 @@ def test_create_user_prints_a_working_token_on_the_last_line(run_flask, testapp,
     assert rows(db_conn, "select id, role from users") == [(me["id"], "admin")]
     # The first admin can now do admin things.
     testapp.post_json(
-        "/api/v1/users", {"name": "B", "email": "b@example.com", "role": "learner"}, headers={"Authorization": f"Bearer {token}"}, status=201
+        "/api/v1/users",
+        {"name": "B", "email": "b@example.com", "role": "learner"},
+        headers={"Authorization": f"Bearer {token}"},
+        status=201,
     )
 
 

@@ -88,9 +88,7 @@ def test_title_length_message_names_the_bounds(testapp, admin):
 
 def test_missing_title_and_unknown_fields_are_rejected(testapp, admin, db_conn):
     missing = testapp.post_json("/api/v1/courses", {}, headers=admin.headers, status=422).json["error"]
-    unknown = testapp.post_json(
-        "/api/v1/courses", {"title": "Algebra", "id": "crs_mine"}, headers=admin.headers, status=422
-    ).json["error"]
+    unknown = testapp.post_json("/api/v1/courses", {"title": "Algebra", "id": "crs_mine"}, headers=admin.headers, status=422).json["error"]
 
     assert list(missing["details"]) == ["title"]
     assert list(unknown["details"]) == ["id"]
@@ -111,9 +109,7 @@ def test_admin_sees_every_course(testapp, admin, instructor, three_courses):
     assert course_ids(testapp, admin) == three_courses + [own]
 
 
-def test_instructor_sees_only_courses_with_an_active_instructor_enrollment(
-    testapp, admin, make_user, enroll, three_courses
-):
+def test_instructor_sees_only_courses_with_an_active_instructor_enrollment(testapp, admin, make_user, enroll, three_courses):
     teacher = make_user("instructor")
     first, second, third = three_courses
     enroll(first, teacher, role="instructor")

@@ -10,6 +10,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
+from bench.nginx import nginx_config
+from bench.slow_clients import SLOW_BODY, SLOW_HEADERS, Probe, SlowClients
 from deploy_support import Daemon, ensure_debian_package, free_port
 from factories import (
     answers,
@@ -19,9 +22,6 @@ from factories import (
     true_false,
 )
 from support import Gunicorn, concurrently, http, raw_http
-
-from bench.nginx import nginx_config
-from bench.slow_clients import SLOW_BODY, SLOW_HEADERS, Probe, SlowClients
 
 pytestmark = pytest.mark.slow
 
@@ -157,8 +157,16 @@ def test_nginx_holds_500_slow_clients_while_healthz_keeps_answering(nginx_in_fro
 THROUGH_NGINX = {
     # nginx refuses these itself ...
     "a NUL in a header": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bad: a\x00b\r\nConnection: close\r\n\r\n", 400, "bad_request"),
-    "a 9 KB header": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\nConnection: close\r\n\r\n", 431, "request_header_fields_too_large"),
-    "a 10,000-character URL": (b"GET /healthz?q=" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 414, "uri_too_long"),
+    "a 9 KB header": (
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\nConnection: close\r\n\r\n",
+        431,
+        "request_header_fields_too_large",
+    ),
+    "a 10,000-character URL": (
+        b"GET /healthz?q=" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        414,
+        "uri_too_long",
+    ),
     # ... and passes this one on to gunicorn, which refuses it.
     "a 5,000-character URL": (b"GET /healthz?q=" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 414, "uri_too_long"),
 }

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psycopg2.extensions
 import pytest
+
 from deploy_support import Daemon, ensure_debian_package, free_port
 from factories import assessment_url
 from support import Gunicorn, concurrently, http
@@ -48,9 +49,7 @@ def pgbouncer_dsn(database_dsn):
         account = run_as_user(target.get("host"))
         os.chown(directory, account.pw_uid, account.pw_gid)
         command += ["-u", account.pw_name]
-    server = " ".join(
-        f"{key}={target[key]}" for key in ("host", "port", "dbname", "user", "password") if target.get(key)
-    )
+    server = " ".join(f"{key}={target[key]}" for key in ("host", "port", "dbname", "user", "password") if target.get(key))
     (directory / "userlist.txt").write_text(f'"{user}" "{target.get("password", "")}"\n')
     (directory / "pgbouncer.ini").write_text(
         f"""
@@ -110,7 +109,12 @@ def test_core_flow_through_pgbouncer_in_transaction_mode(service_through_pgbounc
     server = service_through_pgbouncer
     course = call(server, "POST", "/courses", admin, {"title": "Through the bouncer"}, 201)
     assessment = call(
-        server, "POST", "/assessments", admin, {"course_id": course["id"], "title": "Pooled quiz", "passing_score": 50, "max_attempts": 2}, 201
+        server,
+        "POST",
+        "/assessments",
+        admin,
+        {"course_id": course["id"], "title": "Pooled quiz", "passing_score": 50, "max_attempts": 2},
+        201,
     )
     choice_question = call(
         server,
@@ -120,7 +124,14 @@ def test_core_flow_through_pgbouncer_in_transaction_mode(service_through_pgbounc
         {"type": "single_choice", "prompt": "2 + 2?", "choices": [{"text": "4", "correct": True}, {"text": "5", "correct": False}]},
         201,
     )
-    call(server, "POST", f"/assessments/{assessment['id']}/questions", admin, {"type": "true_false", "prompt": "Sky blue?", "correct_answer": True}, 201)
+    call(
+        server,
+        "POST",
+        f"/assessments/{assessment['id']}/questions",
+        admin,
+        {"type": "true_false", "prompt": "Sky blue?", "correct_answer": True},
+        201,
+    )
     created = call(server, "POST", "/users", admin, {"name": "Pooled Learner", "email": "pooled@example.com", "role": "learner"}, 201)
     learner_token = created["token"]["value"]
     call(server, "POST", f"/courses/{course['id']}/enrollments", admin, {"user_id": created["user"]["id"]}, 201)
@@ -130,7 +141,9 @@ def test_core_flow_through_pgbouncer_in_transaction_mode(service_through_pgbounc
         {"question_id": seen["questions"][0]["id"], "answer": choice_question["choices"][0]["id"]},
         {"question_id": seen["questions"][1]["id"], "answer": False},
     ]
-    submission = call(server, "POST", f"/assessments/{assessment['id']}/submissions", token=learner_token, body={"answers": answers}, status=201)
+    submission = call(
+        server, "POST", f"/assessments/{assessment['id']}/submissions", token=learner_token, body={"answers": answers}, status=201
+    )
     assert (submission["attempt_number"], submission["score"], submission["passed"]) == (1, 50, True)
 
     again = call(server, "GET", f"/assessments/{assessment['id']}/submissions/{submission['id']}", token=learner_token, status=200)

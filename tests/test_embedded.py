@@ -11,8 +11,8 @@ import time
 import psycopg2
 import pytest
 
-from assessment_service.platform import embedded
 from assessment_service.config import PROJECT_ROOT
+from assessment_service.platform import embedded
 from support import Gunicorn, embedded_pgdata, http, query
 
 
@@ -134,7 +134,9 @@ def test_the_service_restarts_its_embedded_postgresql_after_a_sigkill(pgdata):
 
         os.kill(killed, signal.SIGKILL)
 
-        wait_for(lambda: embedded.server_state(pgdata) == "running" and postmaster_pid(pgdata) != killed, timeout=60, message="a new postmaster")
+        wait_for(
+            lambda: embedded.server_state(pgdata) == "running" and postmaster_pid(pgdata) != killed, timeout=60, message="a new postmaster"
+        )
         wait_for(
             lambda: http("GET", f"{server.base_url}/api/v1/users/me", headers=me)[0] == 200,
             timeout=30,

@@ -98,9 +98,9 @@ def test_instructor_cannot_enroll_themself_twice(testapp, instructor, course):
 
 
 def test_unknown_user_is_a_validation_error(testapp, admin, course, db_conn):
-    error = testapp.post_json(
-        enrollments_url(course["id"]), {"user_id": "usr_doesnotexist"}, headers=admin.headers, status=422
-    ).json["error"]
+    error = testapp.post_json(enrollments_url(course["id"]), {"user_id": "usr_doesnotexist"}, headers=admin.headers, status=422).json[
+        "error"
+    ]
 
     assert error["code"] == "validation_failed"
     assert list(error["details"]) == ["user_id"]
@@ -238,7 +238,9 @@ def test_completed_does_not_go_back_to_active_through_dropped(testapp, admin, in
         "/api/v1/assessments", {"course_id": course["id"], "title": "After the course", "passing_score": 50}, headers=instructor.headers
     ).json
     testapp.post_json(
-        f"/api/v1/assessments/{quiz['id']}/questions", {"type": "true_false", "prompt": "Over?", "correct_answer": True}, headers=instructor.headers
+        f"/api/v1/assessments/{quiz['id']}/questions",
+        {"type": "true_false", "prompt": "Over?", "correct_answer": True},
+        headers=instructor.headers,
     )
     refused = testapp.post_json(f"/api/v1/assessments/{quiz['id']}/submissions", {"answers": []}, headers=learner.headers, status=403)
     assert refused.json["error"]["code"] == "not_enrolled"
@@ -280,7 +282,9 @@ def test_other_transitions_are_allowed(testapp, admin, course, learner, enroll, 
     assert stored_enrollment(db_conn, enrollment["id"])[0] == target
 
 
-@pytest.mark.parametrize("body, field", [({}, "status"), ({"status": "paused"}, "status"), ({"status": "dropped", "role": "instructor"}, "role")])
+@pytest.mark.parametrize(
+    "body, field", [({}, "status"), ({"status": "paused"}, "status"), ({"status": "dropped", "role": "instructor"}, "role")]
+)
 def test_invalid_patch_body(testapp, admin, course, learner, enroll, db_conn, body, field):
     enrollment = enroll(course["id"], learner)
 
@@ -291,7 +295,9 @@ def test_invalid_patch_body(testapp, admin, course, learner, enroll, db_conn, bo
 
 
 def test_unknown_enrollment_is_not_found(testapp, admin, course):
-    body = testapp.patch_json(f"{enrollments_url(course['id'])}/enr_doesnotexist", {"status": "dropped"}, headers=admin.headers, status=404).json
+    body = testapp.patch_json(
+        f"{enrollments_url(course['id'])}/enr_doesnotexist", {"status": "dropped"}, headers=admin.headers, status=404
+    ).json
 
     assert body["error"]["code"] == "not_found"
 

@@ -224,4 +224,3 @@ def test_unexpected_errors_are_500_without_internals(app_with_failing_routes, ad
         assert leak not in response.text
     # The failed transaction was rolled back and its connection is usable again.
     testapp.get("/api/v1/users/me", headers=admin.headers, status=200)
-

@@ -5,6 +5,7 @@ server in a short temporary directory (its Unix socket lives there), stopped and
 the end. The WSGI test client is not used: what is tested is what survives a process dying.
 """
 
+import contextlib
 import glob
 import json
 import os
@@ -20,10 +21,10 @@ import psutil
 import psycopg2
 import pytest
 
-from assessment_service.platform import embedded
 from assessment_service.config import PROJECT_ROOT
-from assessment_service.platform.schema import apply_schema
 from assessment_service.identity.users import create_user
+from assessment_service.platform import embedded
+from assessment_service.platform.schema import apply_schema
 from support import Gunicorn, embedded_pgdata, http, query
 
 pytestmark = pytest.mark.slow
@@ -344,10 +345,8 @@ def test_worker_killed_mid_burst_loses_no_accepted_submission(server, database_u
             if others:
                 os.kill(others[0], signal.SIGKILL)
             lock.rollback()
-            try:
+            with contextlib.suppress(ConnectionResetError):
                 assert client.recv(1024) == b""  # closed without an answer
-            except ConnectionResetError:
-                pass
         finally:
             lock.close()
             client.close()
@@ -441,9 +440,7 @@ def test_client_that_disconnects_leaves_no_half_written_submission(one_worker, d
         "half of the body": raw_request(server, "POST", path, token, body[: len(body) // 2], content_length=len(body)),
         # What arrived parses, but the client meant to send more (here: trailing blanks) and
         # did not: the request is incomplete and must not be acted on.
-        "a whole JSON document, but shorter than promised": raw_request(
-            server, "POST", path, token, body, content_length=len(body) + 64
-        ),
+        "a whole JSON document, but shorter than promised": raw_request(server, "POST", path, token, body, content_length=len(body) + 64),
         "the whole body, then gone before the answer": raw_request(server, "POST", path, token, body),
         "the whole body, then reset": raw_request(server, "POST", path, token, body),
         "a whole JSON document in a chunk, but no last chunk": chunked_request(server, path, token, body),

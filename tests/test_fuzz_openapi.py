@@ -152,9 +152,7 @@ def point_at_seeded_rows(case, world):
         "attempt_id": world["attempt_id"],
     }
     if case.path_parameters:
-        case.path_parameters = {
-            name: _mostly_real(value, real.get(name, value)) for name, value in case.path_parameters.items()
-        }
+        case.path_parameters = {name: _mostly_real(value, real.get(name, value)) for name, value in case.path_parameters.items()}
     body = case.body
     if not isinstance(body, dict):
         return

@@ -37,7 +37,10 @@ def test_sigterm_lets_the_submission_in_flight_finish(database_dsn, testapp, ins
 
         def submit():
             outcome["status"], outcome["body"], _ = http(
-                "POST", server.base_url + assessment_url(assessment["id"], "submissions"), {"answers": answers(questions)}, headers=learner.headers
+                "POST",
+                server.base_url + assessment_url(assessment["id"], "submissions"),
+                {"answers": answers(questions)},
+                headers=learner.headers,
             )
 
         request = threading.Thread(target=submit)
@@ -63,7 +66,12 @@ def test_sigterm_lets_the_submission_in_flight_finish(database_dsn, testapp, ins
 def _printed_setting(name, env):
     printed = subprocess.run(
         [sys.executable, "-m", "gunicorn", "--config", str(PROJECT_ROOT / "gunicorn.conf.py"), "--print-config", "app:app"],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     ).stdout
     values = [line.partition("=")[2].strip() for line in printed.splitlines() if line.partition("=")[0].strip() == name]
     assert len(values) == 1, printed

@@ -207,9 +207,7 @@ def test_the_table_holds_every_route_that_reads_a_body(app, scene):
     adapter = app.url_map.bind("localhost")
     covered = {adapter.match(route.url, method=route.method)[0] for route in body_routes(scene)}
     documented = {
-        endpoint
-        for endpoint, view in app.view_functions.items()
-        if (getattr(view, "openapi", None) or {}).get("body") is not None
+        endpoint for endpoint, view in app.view_functions.items() if (getattr(view, "openapi", None) or {}).get("body") is not None
     }
     assert documented <= covered, documented - covered
 
@@ -320,9 +318,7 @@ def test_a_body_over_the_default_limit_is_413(testapp, scene, db_conn):
 
 
 def test_a_body_over_the_default_limit_is_413_whatever_its_type(testapp, scene, db_conn):
-    refuse_everywhere(
-        testapp, db_conn, body_routes(scene), "x" * (ONE_MEBIBYTE + 1), 413, "payload_too_large", content_type="text/plain"
-    )
+    refuse_everywhere(testapp, db_conn, body_routes(scene), "x" * (ONE_MEBIBYTE + 1), 413, "payload_too_large", content_type="text/plain")
 
 
 @pytest.fixture
@@ -616,7 +612,18 @@ def refuse_numbers(testapp, db_conn, scene, text, status, code, fields=None):
 
 @pytest.mark.parametrize(
     "text",
-    ["1" + "0" * 30, "-" + "1" + "0" * 30, "9" * 4300, "1e400", "-1e400", "1E+400", "1e-400", "-1e-400", "0.1e-400", "1" + "0" * 400 + ".5"],
+    [
+        "1" + "0" * 30,
+        "-" + "1" + "0" * 30,
+        "9" * 4300,
+        "1e400",
+        "-1e400",
+        "1E+400",
+        "1e-400",
+        "-1e-400",
+        "0.1e-400",
+        "1" + "0" * 400 + ".5",
+    ],
     ids=["1e30", "-1e30", "4300-digits", "1e400", "-1e400", "1E+400", "1e-400", "-1e-400", "0.1e-400", "400-digit-decimal"],
 )
 def test_numbers_out_of_every_range_are_422(testapp, scene, db_conn, text):
@@ -743,11 +750,8 @@ def test_ids_that_are_not_ours_are_404_in_every_path_parameter(testapp, app, sce
     checked = 0
     for method, rule in api_routes(app):
         for name in re.findall(r"<id:([a-z_]+)>", rule):
-            if kind == "another-kind":
-                bad = scene.ids[ANOTHER_KIND[name]]
-            else:
-                bad = FOREIGN_IDS[kind](PREFIXES[name])
-            url = re.sub(r"<id:([a-z_]+)>", lambda m: bad if m.group(1) == name else scene.ids[m.group(1)], rule)
+            bad = scene.ids[ANOTHER_KIND[name]] if kind == "another-kind" else FOREIGN_IDS[kind](PREFIXES[name])
+            url = re.sub(r"<id:([a-z_]+)>", lambda m, bad=bad, name=name: bad if m.group(1) == name else scene.ids[m.group(1)], rule)
             body = bodies.get((method, rule.removeprefix(API)))
             response = send(
                 testapp,
@@ -905,7 +909,9 @@ def test_a_real_token_with_something_after_it_is_401(testapp, scene, db_conn):
 def test_an_invalid_idempotency_key_is_400_and_does_nothing(testapp, scene, db_conn, key):
     before = fingerprint(db_conn)
     for route in body_routes(scene):
-        response = send(testapp, route.method, route.url, json.dumps(route.valid_body), caller=route.caller, headers={"Idempotency-Key": key})
+        response = send(
+            testapp, route.method, route.url, json.dumps(route.valid_body), caller=route.caller, headers={"Idempotency-Key": key}
+        )
         if route.method == "PATCH":
             assert response.status_int == 200  # only POSTs are idempotent by key; a PATCH ignores it
             continue

@@ -2,10 +2,10 @@
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from interchange_support import fixture_bytes, manifest, zip_entries, zip_folder
 
 from assessment_service.integrations.interchange import ImportRefused, ImportReport, parse
 from assessment_service.integrations.interchange.bodies import problems
-from interchange_support import fixture_bytes, manifest, zip_entries, zip_folder
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 XML_FIXTURES = [
@@ -21,8 +21,41 @@ XML_FIXTURES = [
 GIFT_FIXTURES = ["gift/moodle_shapes.gift", "gift/escapeAll.gift", "gift/numerical1.gift", "gift/formatExamples.gift"]
 PACKAGES = [zip_folder("canvas_quiz"), zip_folder("qti21_package"), zip_folder("qti30_package")]
 GIFT_PIECES = st.sampled_from(
-    ["{", "}", "~", "=", "#", "####", "->", ":", "..", "::", "%", "%50%", "%-100%", "\\", "\\n", "\n", "\n\n",
-     "// ", "[html]", "[markdown]", "[plain]", "<p>", "</p>", "<img>", "T", "FALSE", "$CATEGORY:", " ", "1822", "-3.5", "1e999", "a", "é"]
+    [
+        "{",
+        "}",
+        "~",
+        "=",
+        "#",
+        "####",
+        "->",
+        ":",
+        "..",
+        "::",
+        "%",
+        "%50%",
+        "%-100%",
+        "\\",
+        "\\n",
+        "\n",
+        "\n\n",
+        "// ",
+        "[html]",
+        "[markdown]",
+        "[plain]",
+        "<p>",
+        "</p>",
+        "<img>",
+        "T",
+        "FALSE",
+        "$CATEGORY:",
+        " ",
+        "1822",
+        "-3.5",
+        "1e999",
+        "a",
+        "é",
+    ]
 )
 
 
@@ -78,8 +111,12 @@ def test_mutated_packages(index, edits):
 @FUZZ
 @given(st.sampled_from(XML_FIXTURES), EDITS)
 def test_packages_of_mutated_documents(name, edits):
-    package = zip_entries({"imsmanifest.xml": manifest("item.xml", kind="imsqti_xmlv1p2" if "canvas" in name else "imsqti_item_xmlv2p1"),
-                           "item.xml": mutate(fixture_bytes(name), edits)})
+    package = zip_entries(
+        {
+            "imsmanifest.xml": manifest("item.xml", kind="imsqti_xmlv1p2" if "canvas" in name else "imsqti_item_xmlv2p1"),
+            "item.xml": mutate(fixture_bytes(name), edits),
+        }
+    )
     outcome(package, "application/zip")
 
 

@@ -3,9 +3,9 @@
 from decimal import Decimal as D
 
 import pytest
+from interchange_support import fixture_bytes
 
 from assessment_service.integrations.interchange import ImportRefused, parse
-from interchange_support import fixture_bytes
 
 
 def gift(text):
@@ -20,37 +20,47 @@ def fixture(name):
 
 def test_format_examples_matching_with_format_markers_and_distractor():
     report = fixture("formatExamples.gift")
-    assert report.questions == [("line 1 (Moodle activities)", {
-        "type": "matching",
-        "prompt": "Match the activity to the description.",
-        "points": D(1),
-        "pairs": [
-            {"prompt": "An activity supporting asynchronous discussions.", "match": "Forum"},
-            {"prompt": "A teacher asks a question and specifies a choice of multiple responses.", "match": "Choice"},
-            {"prompt": "A bank of record entries which participants can add to.", "match": "Database"},
-            {"prompt": "A collection of web pages that anyone can add to or edit.", "match": "Wiki"},
-        ],
-        "distractors": ["Chat"],
-        "scoring": "partial",
-    })]
+    assert report.questions == [
+        (
+            "line 1 (Moodle activities)",
+            {
+                "type": "matching",
+                "prompt": "Match the activity to the description.",
+                "points": D(1),
+                "pairs": [
+                    {"prompt": "An activity supporting asynchronous discussions.", "match": "Forum"},
+                    {"prompt": "A teacher asks a question and specifies a choice of multiple responses.", "match": "Choice"},
+                    {"prompt": "A bank of record entries which participants can add to.", "match": "Database"},
+                    {"prompt": "A collection of web pages that anyone can add to or edit.", "match": "Wiki"},
+                ],
+                "distractors": ["Chat"],
+                "scoring": "partial",
+            },
+        )
+    ]
     assert report.skipped == [] and report.warnings == []
 
 
 def test_escape_all_control_characters_and_feedback():
     report = fixture("escapeAll.gift")
-    choices = [
-        {"text": char, "correct": False, "feedback": f"{char} is a control character."} for char in "~=#{}:"
-    ] + [{
-        "text": "\\",
-        "correct": True,
-        "feedback": "Correct! \\ (backslash) is not a control character. BUT,\nit is used to escape the control characters.",
-    }]
-    assert report.questions == [("line 1 (GIFT Control Characters)", {
-        "type": "single_choice",
-        "prompt": "Which of the following is NOT a control character for the GIFT import format?",
-        "points": D(1),
-        "choices": choices,
-    })]
+    choices = [{"text": char, "correct": False, "feedback": f"{char} is a control character."} for char in "~=#{}:"] + [
+        {
+            "text": "\\",
+            "correct": True,
+            "feedback": "Correct! \\ (backslash) is not a control character. BUT,\nit is used to escape the control characters.",
+        }
+    ]
+    assert report.questions == [
+        (
+            "line 1 (GIFT Control Characters)",
+            {
+                "type": "single_choice",
+                "prompt": "Which of the following is NOT a control character for the GIFT import format?",
+                "points": D(1),
+                "choices": choices,
+            },
+        )
+    ]
 
 
 def test_numerical_forms():
@@ -70,9 +80,17 @@ def test_numerical_forms():
 
 def test_true_false_with_two_feedbacks():
     report = fixture("TFTwoFeedback.gift")
-    assert report.questions == [("line 1", {
-        "type": "true_false", "prompt": "Grant is buried in Grant's tomb.", "points": D(1), "correct_answer": False,
-    })]
+    assert report.questions == [
+        (
+            "line 1",
+            {
+                "type": "true_false",
+                "prompt": "Grant is buried in Grant's tomb.",
+                "points": D(1),
+                "correct_answer": False,
+            },
+        )
+    ]
     assert report.warnings == ["line 1: feedback on the true and false answers is not carried"]
 
 
@@ -80,15 +98,24 @@ def test_matching_over_several_lines():
     report = fixture("matching1.gift")
     assert [body for _, body in report.questions] == [
         {
-            "type": "matching", "prompt": "Matching Question.", "points": D(1), "scoring": "partial", "distractors": [],
+            "type": "matching",
+            "prompt": "Matching Question.",
+            "points": D(1),
+            "scoring": "partial",
+            "distractors": [],
             "pairs": [{"prompt": f"formattedSubquestion{n}", "match": f"subanswer{n}"} for n in (1, 2, 3)],
         },
         {
-            "type": "matching", "prompt": "Match the following countries with their corresponding capitals.",
-            "points": D(1), "scoring": "partial", "distractors": [],
+            "type": "matching",
+            "prompt": "Match the following countries with their corresponding capitals.",
+            "points": D(1),
+            "scoring": "partial",
+            "distractors": [],
             "pairs": [
-                {"prompt": "Canada", "match": "Ottawa"}, {"prompt": "Italy", "match": "Rome"},
-                {"prompt": "Japan", "match": "Tokyo"}, {"prompt": "India", "match": "New Delhi"},
+                {"prompt": "Canada", "match": "Ottawa"},
+                {"prompt": "Italy", "match": "Rome"},
+                {"prompt": "Japan", "match": "Tokyo"},
+                {"prompt": "India", "match": "New Delhi"},
             ],
         },
     ]
@@ -96,17 +123,24 @@ def test_matching_over_several_lines():
 
 def test_multiple_answers_with_weights_is_partial_multiple_choice():
     report = fixture("multipleAnswersFloat.gift")
-    assert report.questions == [("line 1", {
-        "type": "multiple_choice",
-        "prompt": "Select all of the options below which name a continent:",
-        "points": D(1),
-        "choices": [
-            {"text": "Africa", "correct": True}, {"text": "Asia", "correct": True},
-            {"text": "China", "correct": False}, {"text": "Antarctica", "correct": True},
-            {"text": "America", "correct": False},
-        ],
-        "scoring": "partial",
-    })]
+    assert report.questions == [
+        (
+            "line 1",
+            {
+                "type": "multiple_choice",
+                "prompt": "Select all of the options below which name a continent:",
+                "points": D(1),
+                "choices": [
+                    {"text": "Africa", "correct": True},
+                    {"text": "Asia", "correct": True},
+                    {"text": "China", "correct": False},
+                    {"text": "Antarctica", "correct": True},
+                    {"text": "America", "correct": False},
+                ],
+                "scoring": "partial",
+            },
+        )
+    ]
     # Moodle's -100% per wrong answer is harsher than the service's -1/n: the report says so.
     assert report.warnings == [
         "line 1: the answer weights are replaced by the service's partial scoring (1/n per correct choice, minus 1/n per wrong one)"
@@ -115,10 +149,21 @@ def test_multiple_answers_with_weights_is_partial_multiple_choice():
 
 def test_comments_around_a_question():
     report = fixture("mc4.gift")
-    assert report.questions == [("line 1", {
-        "type": "single_choice", "prompt": "Who's buried in Grant's tomb?", "points": D(1),
-        "choices": [{"text": "Grant", "correct": False}, {"text": "Jefferson", "correct": False}, {"text": "no one", "correct": True}],
-    })]
+    assert report.questions == [
+        (
+            "line 1",
+            {
+                "type": "single_choice",
+                "prompt": "Who's buried in Grant's tomb?",
+                "points": D(1),
+                "choices": [
+                    {"text": "Grant", "correct": False},
+                    {"text": "Jefferson", "correct": False},
+                    {"text": "no one", "correct": True},
+                ],
+            },
+        )
+    ]
 
 
 def test_essay_and_description_are_skipped_with_their_reason():
@@ -131,8 +176,20 @@ def test_essay_and_description_are_skipped_with_their_reason():
 def test_short_answers_and_the_missing_word_form():
     report = fixture("shortAnswer1.gift")
     assert [body for _, body in report.questions] == [
-        {"type": "short_text", "prompt": "Who's buried in Grant's tomb?", "points": D(1), "accepted_answers": ["no one", "nobody"], "case_sensitive": False},
-        {"type": "short_text", "prompt": "Two plus two equals _____.", "points": D(1), "accepted_answers": ["four", "4"], "case_sensitive": False},
+        {
+            "type": "short_text",
+            "prompt": "Who's buried in Grant's tomb?",
+            "points": D(1),
+            "accepted_answers": ["no one", "nobody"],
+            "case_sensitive": False,
+        },
+        {
+            "type": "short_text",
+            "prompt": "Two plus two equals _____.",
+            "points": D(1),
+            "accepted_answers": ["four", "4"],
+            "case_sensitive": False,
+        },
     ]
 
 
@@ -140,30 +197,102 @@ def test_moodle_documentation_shapes():
     report = fixture("moodle_shapes.gift")
     one = D(1)
     assert report.questions == [
-        ("line 3", {"type": "single_choice", "prompt": "Which planet is known as the red planet?", "points": one, "choices": [
-            {"text": "Venus", "correct": False}, {"text": "Jupiter", "correct": False}, {"text": "Mars", "correct": True}]}),
-        ("line 5", {"type": "single_choice", "prompt": "The Moon orbits the _____ once a month.", "points": one, "choices": [
-            {"text": "Sun", "correct": False}, {"text": "Earth", "correct": True}, {"text": "Mars", "correct": False}]}),
+        (
+            "line 3",
+            {
+                "type": "single_choice",
+                "prompt": "Which planet is known as the red planet?",
+                "points": one,
+                "choices": [{"text": "Venus", "correct": False}, {"text": "Jupiter", "correct": False}, {"text": "Mars", "correct": True}],
+            },
+        ),
+        (
+            "line 5",
+            {
+                "type": "single_choice",
+                "prompt": "The Moon orbits the _____ once a month.",
+                "points": one,
+                "choices": [{"text": "Sun", "correct": False}, {"text": "Earth", "correct": True}, {"text": "Mars", "correct": False}],
+            },
+        ),
         ("line 7", {"type": "true_false", "prompt": "The Sun is a star.", "points": one, "correct_answer": True}),
-        ("line 9", {"type": "short_text", "prompt": "Which gas do plants take in?", "points": one,
-                    "accepted_answers": ["carbon dioxide", "CO2"], "case_sensitive": False}),
-        ("line 11", {"type": "numeric", "prompt": "In which year did Apollo 11 land on the Moon?", "points": one,
-                     "correct_answer": D(1969), "tolerance": D(1)}),
-        ("line 13", {"type": "matching", "prompt": "Match each planet with its position from the Sun.", "points": one,
-                     "pairs": [{"prompt": "Mercury", "match": "1"}, {"prompt": "Venus", "match": "2"}, {"prompt": "Earth", "match": "3"}],
-                     "distractors": [], "scoring": "partial"}),
-        ("line 15 (Red planet)", {"type": "single_choice", "prompt": "The red planet is _____.", "points": one, "choices": [
-            {"text": "Venus", "correct": False, "feedback": "Venus is covered in yellow clouds."},
-            {"text": "Mars", "correct": True, "feedback": "Right, iron oxide makes it red."},
-            {"text": "Saturn", "correct": False, "feedback": "Saturn is a gas giant."}]}),
-        ("line 21", {"type": "single_choice", "prompt": "A hard multiple choice question.", "points": one, "choices": [
-            {"text": "a wrong answer", "correct": False, "feedback": "not this one"},
-            {"text": "a half credit answer", "correct": False, "feedback": "almost"},
-            {"text": "the full credit answer", "correct": True, "feedback": "well done!"}]}),
-        ("line 26 (Moon landing (short answer))", {"type": "short_text", "prompt": "The first person on the Moon was _____.",
-                                                   "points": one, "accepted_answers": ["Neil Armstrong"], "case_sensitive": False}),
-        ("line 31 (Numeric with several answers)", {"type": "numeric", "prompt": "How many planets are in the Solar System?",
-                                                    "points": one, "correct_answer": D(8), "tolerance": D(0)}),
+        (
+            "line 9",
+            {
+                "type": "short_text",
+                "prompt": "Which gas do plants take in?",
+                "points": one,
+                "accepted_answers": ["carbon dioxide", "CO2"],
+                "case_sensitive": False,
+            },
+        ),
+        (
+            "line 11",
+            {
+                "type": "numeric",
+                "prompt": "In which year did Apollo 11 land on the Moon?",
+                "points": one,
+                "correct_answer": D(1969),
+                "tolerance": D(1),
+            },
+        ),
+        (
+            "line 13",
+            {
+                "type": "matching",
+                "prompt": "Match each planet with its position from the Sun.",
+                "points": one,
+                "pairs": [{"prompt": "Mercury", "match": "1"}, {"prompt": "Venus", "match": "2"}, {"prompt": "Earth", "match": "3"}],
+                "distractors": [],
+                "scoring": "partial",
+            },
+        ),
+        (
+            "line 15 (Red planet)",
+            {
+                "type": "single_choice",
+                "prompt": "The red planet is _____.",
+                "points": one,
+                "choices": [
+                    {"text": "Venus", "correct": False, "feedback": "Venus is covered in yellow clouds."},
+                    {"text": "Mars", "correct": True, "feedback": "Right, iron oxide makes it red."},
+                    {"text": "Saturn", "correct": False, "feedback": "Saturn is a gas giant."},
+                ],
+            },
+        ),
+        (
+            "line 21",
+            {
+                "type": "single_choice",
+                "prompt": "A hard multiple choice question.",
+                "points": one,
+                "choices": [
+                    {"text": "a wrong answer", "correct": False, "feedback": "not this one"},
+                    {"text": "a half credit answer", "correct": False, "feedback": "almost"},
+                    {"text": "the full credit answer", "correct": True, "feedback": "well done!"},
+                ],
+            },
+        ),
+        (
+            "line 26 (Moon landing (short answer))",
+            {
+                "type": "short_text",
+                "prompt": "The first person on the Moon was _____.",
+                "points": one,
+                "accepted_answers": ["Neil Armstrong"],
+                "case_sensitive": False,
+            },
+        ),
+        (
+            "line 31 (Numeric with several answers)",
+            {
+                "type": "numeric",
+                "prompt": "How many planets are in the Solar System?",
+                "points": one,
+                "correct_answer": D(8),
+                "tolerance": D(0),
+            },
+        ),
     ]
     assert report.warnings == [
         "line 21: partial credit for some answers is not carried",
@@ -177,7 +306,10 @@ def test_moodle_documentation_shapes():
 def test_general_feedback_and_html_are_reduced_to_text():
     report = gift("::t::[html]<p>Pick <b>one</b></p><p>now &amp; here</p>{=<i>a</i> ~b ####<p>Because.</p>}")
     assert report.questions[0].body == {
-        "type": "single_choice", "prompt": "Pick one\n\nnow & here", "points": D(1), "feedback": "Because.",
+        "type": "single_choice",
+        "prompt": "Pick one\n\nnow & here",
+        "points": D(1),
+        "feedback": "Because.",
         "choices": [{"text": "a", "correct": True}, {"text": "b", "correct": False}],
     }
 
@@ -195,8 +327,13 @@ def test_default_moodle_format_keeps_angle_brackets_that_are_not_tags():
 def test_comment_tags_carry_points_scoring_and_case_sensitivity():
     report = gift("// [points:2.5] [scoring:all_or_nothing]\nPick{~%50%a ~%50%b ~%-50%c}\n\n// [case_sensitive:true]\nName{=Ada}")
     assert [body for _, body in report.questions] == [
-        {"type": "multiple_choice", "prompt": "Pick", "points": D("2.5"), "scoring": "all_or_nothing", "choices": [
-            {"text": "a", "correct": True}, {"text": "b", "correct": True}, {"text": "c", "correct": False}]},
+        {
+            "type": "multiple_choice",
+            "prompt": "Pick",
+            "points": D("2.5"),
+            "scoring": "all_or_nothing",
+            "choices": [{"text": "a", "correct": True}, {"text": "b", "correct": True}, {"text": "c", "correct": False}],
+        },
         {"type": "short_text", "prompt": "Name", "points": D(1), "accepted_answers": ["Ada"], "case_sensitive": True},
     ]
 

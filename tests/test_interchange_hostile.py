@@ -6,9 +6,9 @@ import struct
 import zipfile
 
 import pytest
+from interchange_support import fixture_bytes, manifest, zip_entries
 
 from assessment_service.integrations.interchange import ImportRefused, parse
-from interchange_support import fixture_bytes, manifest, zip_entries
 
 ITEM = fixture_bytes("qti30_package/items/order.xml")
 
@@ -38,7 +38,9 @@ def refusal(data, content_type="application/zip", **limits):
     return refused.value
 
 
-@pytest.mark.parametrize("payload", [BILLION_LAUGHS, XXE, EXTERNAL_DTD, PARAMETER_ENTITY], ids=["billion-laughs", "xxe", "external-dtd", "parameter-entity"])
+@pytest.mark.parametrize(
+    "payload", [BILLION_LAUGHS, XXE, EXTERNAL_DTD, PARAMETER_ENTITY], ids=["billion-laughs", "xxe", "external-dtd", "parameter-entity"]
+)
 def test_dtds_entities_and_external_references_are_refused(payload):
     error = refusal(payload, "application/xml")
     assert (error.status, error.code) == (422, "validation_failed")

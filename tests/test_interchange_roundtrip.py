@@ -1,20 +1,23 @@
 """Export then import gives the same bodies: every type and scoring mode, QTI 3.0 and GIFT."""
 
+import io
 import zipfile
 from decimal import Decimal as D
-import io
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from interchange_bodies import body
 
 from assessment_service.integrations.interchange import export_gift, export_qti3, parse
-from interchange_bodies import body
 
 FEEDBACK = "Why:\nbecause.\n\nSee the notes."
 BODIES = {
     "single_choice": {
-        "type": "single_choice", "prompt": "Pick one\nof these.\n\nCarefully.", "points": D("2.5"), "feedback": FEEDBACK,
+        "type": "single_choice",
+        "prompt": "Pick one\nof these.\n\nCarefully.",
+        "points": D("2.5"),
+        "feedback": FEEDBACK,
         "choices": [
             {"text": "A ~ = # { } : \\ x", "correct": True, "feedback": "yes"},
             {"text": "[html] <b>b</b> & c", "correct": False, "feedback": "[plain] no"},
@@ -22,37 +25,65 @@ BODIES = {
         ],
     },
     "multiple_choice partial": {
-        "type": "multiple_choice", "prompt": "Pick the primes", "points": D(1), "scoring": "partial",
+        "type": "multiple_choice",
+        "prompt": "Pick the primes",
+        "points": D(1),
+        "scoring": "partial",
         "choices": [{"text": "2", "correct": True, "feedback": "prime"}, {"text": "3", "correct": True}, {"text": "4", "correct": False}],
     },
     "multiple_choice all_or_nothing": {
-        "type": "multiple_choice", "prompt": "Pick the evens", "points": D(3), "scoring": "all_or_nothing",
+        "type": "multiple_choice",
+        "prompt": "Pick the evens",
+        "points": D(3),
+        "scoring": "all_or_nothing",
         "choices": [{"text": "2", "correct": True}, {"text": "3", "correct": False}, {"text": "%50%4", "correct": True}],
     },
     "true_false": {"type": "true_false", "prompt": "Sky is blue", "points": D(1), "correct_answer": False, "feedback": FEEDBACK},
     "short_text": {
-        "type": "short_text", "prompt": "Name the author of _____.", "points": D("0.5"),
-        "accepted_answers": ["Ada Lovelace", "%x% Ada"], "case_sensitive": True,
+        "type": "short_text",
+        "prompt": "Name the author of _____.",
+        "points": D("0.5"),
+        "accepted_answers": ["Ada Lovelace", "%x% Ada"],
+        "case_sensitive": True,
     },
     "short_text case-insensitive": {
-        "type": "short_text", "prompt": "Name", "points": D(1), "accepted_answers": ["ada"], "case_sensitive": False,
+        "type": "short_text",
+        "prompt": "Name",
+        "points": D(1),
+        "accepted_answers": ["ada"],
+        "case_sensitive": False,
     },
     "numeric": {"type": "numeric", "prompt": "Pi?", "points": D(4), "correct_answer": D("-3.1416"), "tolerance": D("0.0001")},
     "numeric exact": {"type": "numeric", "prompt": "Count", "points": D(1), "correct_answer": D(1000000), "tolerance": D(0)},
     "matching partial": {
-        "type": "matching", "prompt": "Match", "points": D(2), "scoring": "partial",
-        "pairs": [{"prompt": "Fe", "match": "Iron -> metal"}, {"prompt": "Au", "match": "Gold"}], "distractors": ["Silver"],
+        "type": "matching",
+        "prompt": "Match",
+        "points": D(2),
+        "scoring": "partial",
+        "pairs": [{"prompt": "Fe", "match": "Iron -> metal"}, {"prompt": "Au", "match": "Gold"}],
+        "distractors": ["Silver"],
     },
     "matching all_or_nothing": {
-        "type": "matching", "prompt": "Match", "points": D(2), "scoring": "all_or_nothing",
-        "pairs": [{"prompt": "a", "match": "1"}, {"prompt": "b", "match": "2"}, {"prompt": "c", "match": "3"}], "distractors": [],
+        "type": "matching",
+        "prompt": "Match",
+        "points": D(2),
+        "scoring": "all_or_nothing",
+        "pairs": [{"prompt": "a", "match": "1"}, {"prompt": "b", "match": "2"}, {"prompt": "c", "match": "3"}],
+        "distractors": [],
     },
     "ordering partial": {
-        "type": "ordering", "prompt": "Order", "points": D(3), "scoring": "partial", "feedback": FEEDBACK,
+        "type": "ordering",
+        "prompt": "Order",
+        "points": D(3),
+        "scoring": "partial",
+        "feedback": FEEDBACK,
         "items": [{"text": "egg"}, {"text": "larva"}, {"text": "pupa"}, {"text": "adult"}],
     },
     "ordering all_or_nothing": {
-        "type": "ordering", "prompt": "Order", "points": D(1), "scoring": "all_or_nothing",
+        "type": "ordering",
+        "prompt": "Order",
+        "points": D(1),
+        "scoring": "all_or_nothing",
         "items": [{"text": "one"}, {"text": "two"}],
     },
 }
@@ -106,7 +137,12 @@ def test_gift_export_leaves_out_what_the_arrow_would_break():
 
 
 def test_defaults_left_out_of_a_body_are_written_as_the_service_applies_them():
-    lean = {"type": "multiple_choice", "prompt": "Pick", "points": D(1), "choices": [{"text": "a", "correct": True}, {"text": "b", "correct": False}]}
+    lean = {
+        "type": "multiple_choice",
+        "prompt": "Pick",
+        "points": D(1),
+        "choices": [{"text": "a", "correct": True}, {"text": "b", "correct": False}],
+    }
     full = {**lean, "scoring": "all_or_nothing"}
     assert through_qti([lean]) == [full]
     assert through_gift([lean]) == [full]

@@ -6,7 +6,7 @@ import pytest
 
 from assessment_service.core.jsonio import iso_timestamp
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 @pytest.mark.parametrize(

@@ -81,9 +81,7 @@ def test_no_submission_stored_after_the_limit_was_lowered_exceeds_it(
 
 def test_a_question_deleted_while_a_body_is_in_flight_is_not_scored(testapp, live_server, instructor, course, learner, enroll, db_conn):
     enroll(course["id"], learner)
-    assessment, (kept, deleted) = assessment_with_questions(
-        testapp, instructor, course["id"], [true_false(points=1), true_false(points=3)]
-    )
+    assessment, (kept, deleted) = assessment_with_questions(testapp, instructor, course["id"], [true_false(points=1), true_false(points=3)])
     both = hold_submission(live_server, learner, assessment["id"], {"answers": answers([kept, deleted])})
     only_kept = hold_submission(live_server, learner, assessment["id"], {"answers": answers([kept])})
     status, _, _ = call(live_server, instructor, "DELETE", assessment_url(assessment["id"], "questions", deleted["id"]))

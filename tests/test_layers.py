@@ -2,7 +2,6 @@
 below it in LAYERS, never what is above, so each piece has one place and no cycles."""
 
 import ast
-import pathlib
 
 from assessment_service.config import PROJECT_ROOT
 

@@ -6,8 +6,9 @@ import signal
 import time
 
 import pytest
-from factories import answers, assessment_url, assessment_with_questions, true_false
 from prometheus_client.parser import text_string_to_metric_families
+
+from factories import answers, assessment_url, assessment_with_questions, true_false
 from support import Gunicorn, http
 
 
@@ -102,6 +103,7 @@ def test_gunicorn_workers_are_added_up_and_dead_ones_dropped(database_dsn, make_
         assert not (metrics_dir / "counter_999999.db").exists()
         workers = server.worker_pids()
         assert len(workers) == 2
+
         # Each worker publishes its pool gauges as it starts, before it answers anything: a
         # scrape (answered by one of them) counts both pools.
         def published():

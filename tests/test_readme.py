@@ -43,7 +43,9 @@ def test_readme_walkthrough_works_as_written(live_server, database_dsn, db_conn,
     with db_conn.cursor() as cur:
         cur.execute("select count(*) from courses where title = 'Statistics 102'")
         assert cur.fetchone()[0] == 1
-        cur.execute("select count(*), max(attempt_number) from submissions s join assessments a on a.id = s.assessment_id where a.title = 'Week 1 quiz'")
+        cur.execute(
+            "select count(*), max(attempt_number) from submissions s join assessments a on a.id = s.assessment_id where a.title = 'Week 1 quiz'"
+        )
         assert cur.fetchone() == (2, 2)
         cur.execute("select max_attempts from assessments where title = 'Week 1 quiz'")
         assert cur.fetchone()[0] == 3

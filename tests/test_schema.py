@@ -10,13 +10,13 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg2
-import psycopg2.extensions
 import psycopg2.errors
+import psycopg2.extensions
 import pytest
 
 from assessment_service.config import PROJECT_ROOT
-from assessment_service.platform.schema import SchemaError, apply_schema
 from assessment_service.identity.users import create_user
+from assessment_service.platform.schema import SchemaError, apply_schema
 from support import Gunicorn, http, query
 
 SCHEMA = PROJECT_ROOT / "schema.sql"
@@ -24,7 +24,9 @@ SCHEMA = PROJECT_ROOT / "schema.sql"
 
 def public_tables(db_conn):
     with db_conn.cursor() as cur:
-        cur.execute("select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1")
+        cur.execute(
+            "select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1"
+        )
         return [row[0] for row in cur.fetchall()]
 
 

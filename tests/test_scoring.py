@@ -270,11 +270,51 @@ def test_results_follow_question_order_whatever_the_answer_order():
     result = score_submission(questions, given_answers, passing_score=50)
 
     assert result["results"] == [
-        {"question_id": "qst_single", "answered": True, "correct": False, "credit": "0.0000", "points_earned": Decimal("0.00"), "points_possible": Decimal("1.00"), "answer": "ch_a"},
-        {"question_id": "qst_multiple", "answered": True, "correct": True, "credit": "1.0000", "points_earned": Decimal("1.00"), "points_possible": Decimal("1.00"), "answer": ["ch_b", "ch_a"]},
-        {"question_id": "qst_true", "answered": False, "correct": False, "credit": "0.0000", "points_earned": Decimal("0.00"), "points_possible": Decimal("1.00"), "answer": None},
-        {"question_id": "qst_text", "answered": False, "correct": False, "credit": "0.0000", "points_earned": Decimal("0.00"), "points_possible": Decimal("1.00"), "answer": None},
-        {"question_id": "qst_numeric", "answered": True, "correct": True, "credit": "1.0000", "points_earned": Decimal("1.00"), "points_possible": Decimal("1.00"), "answer": Decimal("0.4")},
+        {
+            "question_id": "qst_single",
+            "answered": True,
+            "correct": False,
+            "credit": "0.0000",
+            "points_earned": Decimal("0.00"),
+            "points_possible": Decimal("1.00"),
+            "answer": "ch_a",
+        },
+        {
+            "question_id": "qst_multiple",
+            "answered": True,
+            "correct": True,
+            "credit": "1.0000",
+            "points_earned": Decimal("1.00"),
+            "points_possible": Decimal("1.00"),
+            "answer": ["ch_b", "ch_a"],
+        },
+        {
+            "question_id": "qst_true",
+            "answered": False,
+            "correct": False,
+            "credit": "0.0000",
+            "points_earned": Decimal("0.00"),
+            "points_possible": Decimal("1.00"),
+            "answer": None,
+        },
+        {
+            "question_id": "qst_text",
+            "answered": False,
+            "correct": False,
+            "credit": "0.0000",
+            "points_earned": Decimal("0.00"),
+            "points_possible": Decimal("1.00"),
+            "answer": None,
+        },
+        {
+            "question_id": "qst_numeric",
+            "answered": True,
+            "correct": True,
+            "credit": "1.0000",
+            "points_earned": Decimal("1.00"),
+            "points_possible": Decimal("1.00"),
+            "answer": Decimal("0.4"),
+        },
     ]
     assert (result["points_earned"], result["points_possible"], result["score"], result["passed"]) == (
         Decimal("2.00"),
@@ -285,7 +325,10 @@ def test_results_follow_question_order_whatever_the_answer_order():
 
 
 def test_points_may_be_ints_or_decimals():
-    questions = [question("true_false", "qst_a", points=2, correct_answer=True), question("true_false", "qst_b", points=Decimal("0.5"), correct_answer=True)]
+    questions = [
+        question("true_false", "qst_a", points=2, correct_answer=True),
+        question("true_false", "qst_b", points=Decimal("0.5"), correct_answer=True),
+    ]
 
     result = score_submission(questions, [{"question_id": "qst_a", "answer": True}], passing_score=80)
 
@@ -430,7 +473,7 @@ def test_the_order_of_answers_is_irrelevant(quiz, rng):
 def test_all_correct_is_100_and_passes(quiz):
     questions, _, _, passing_score = quiz
     rights = []
-    for index, item in enumerate(questions):
+    for _index, item in enumerate(questions):
         # Rebuild each question's right answer from its key.
         spec = item["spec"]
         if item["type"] == "single_choice":

@@ -8,9 +8,9 @@ import socket
 import time
 
 import pytest
-from support import Gunicorn, query, raw_http
 
 from bench.slow_clients import SLOW_BODY, SLOW_HEADERS, Probe, SlowClients
+from support import Gunicorn, query, raw_http
 
 pytestmark = pytest.mark.slow
 
@@ -90,7 +90,11 @@ MALFORMED = {
     "a bare LF ending every line": (b"GET /healthz HTTP/1.1\nHost: x\n\n", 400, "bad_request"),
     "a NUL in a header": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bad: a\x00b\r\n\r\n", 400, "bad_request"),
     "a 9 KB header": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431, "request_header_fields_too_large"),
-    "120 headers": (b"GET /healthz HTTP/1.1\r\n" + b"".join(b"X-H%d: v\r\n" % n for n in range(120)) + b"\r\n", 431, "request_header_fields_too_large"),
+    "120 headers": (
+        b"GET /healthz HTTP/1.1\r\n" + b"".join(b"X-H%d: v\r\n" % n for n in range(120)) + b"\r\n",
+        431,
+        "request_header_fields_too_large",
+    ),
     "a 5,000-character URL": (b"GET /healthz?q=" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
     "a Content-Length over MAX_BODY_BYTES": (
         b"POST /api/v1/courses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n{",
@@ -99,7 +103,13 @@ MALFORMED = {
     ),
     "chunks adding up to more than MAX_BODY_BYTES": (
         b"POST /api/v1/courses HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-        + b"80000\r\n" + b" " * 0x80000 + b"\r\n" + b"80000\r\n" + b" " * 0x80000 + b"\r\n" + b"10\r\n",
+        + b"80000\r\n"
+        + b" " * 0x80000
+        + b"\r\n"
+        + b"80000\r\n"
+        + b" " * 0x80000
+        + b"\r\n"
+        + b"10\r\n",
         413,
         "payload_too_large",
     ),

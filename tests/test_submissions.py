@@ -83,9 +83,9 @@ def test_all_correct_scores_100_and_is_stored(testapp, learner, quiz, db_conn):
     assert [r["answer"] for r in body["results"]] == [item["answer"] for item in as_read(sent)]
     assert response.headers["Location"].endswith(f"/api/v1/assessments/{assessment['id']}/submissions/{body['id']}")
 
-    assert rows(db_conn, "select id, learner_id, attempt_id, attempt_number, score, passed, points_earned, points_possible from submissions") == [
-        (body["id"], learner.id, body["attempt_id"], 1, Decimal("100.00"), True, Decimal("10.00"), Decimal("10.00"))
-    ]
+    assert rows(
+        db_conn, "select id, learner_id, attempt_id, attempt_number, score, passed, points_earned, points_possible from submissions"
+    ) == [(body["id"], learner.id, body["attempt_id"], 1, Decimal("100.00"), True, Decimal("10.00"), Decimal("10.00"))]
     assert rows(db_conn, "select id, attempt_number, status, submitted_at is not null from attempts") == [
         (body["attempt_id"], 1, "submitted", True)
     ]
@@ -122,7 +122,12 @@ def test_each_type_is_scored(testapp, learner, quiz):
         ({"numeric": 0.2}, "2.50", "25.00", False),
         ({"numeric": 0.4000000001}, "0.00", "0.00", False),
         ({"numeric": 0}, "0.00", "0.00", False),
-        ({"single_choice": right_answer(single), "multiple_choice": ids[:2], "short_text": "std dev", "numeric": 0.35}, "9.00", "90.00", True),
+        (
+            {"single_choice": right_answer(single), "multiple_choice": ids[:2], "short_text": "std dev", "numeric": 0.35},
+            "9.00",
+            "90.00",
+            True,
+        ),
         ({"single_choice": right_answer(single), "true_false": True, "short_text": "std dev", "numeric": 0.3}, "7.00", "70.00", True),
         ({"multiple_choice": [ids[1], ids[0]], "true_false": True, "short_text": "std dev"}, "5.50", "55.00", False),
     ]
@@ -303,7 +308,11 @@ def test_admins_and_instructors_may_not_submit(testapp, instructor, admin, cours
     enroll(course["id"], colleague, role="instructor")
 
     for caller in (admin, instructor, colleague):
-        for assessment_id, sent in ((assessment["id"], answers(questions)), (assessment["id"], [{"question_id": "qst_nope", "answer": 1}]), (empty["id"], [])):
+        for assessment_id, sent in (
+            (assessment["id"], answers(questions)),
+            (assessment["id"], [{"question_id": "qst_nope", "answer": 1}]),
+            (empty["id"], []),
+        ):
             error = submit(testapp, caller, assessment_id, sent, status=403).json["error"]
             assert error["code"] == "forbidden", (caller.role, assessment_id, sent)
     assert nothing_stored(db_conn)
@@ -463,7 +472,10 @@ def test_editing_or_deleting_questions_does_not_change_stored_results(testapp, i
     for caller in (learner, instructor):
         assert testapp.get(posted.headers["Location"], headers=caller.headers).text == posted.text
     assert exact(testapp.get(submission_url(assessment["id"]), headers=learner.headers))["data"] == [exact(posted)]
-    assert rows(db_conn, "select score, passed, points_earned, points_possible, results::text, answers::text from submissions") == stored_before
+    assert (
+        rows(db_conn, "select score, passed, points_earned, points_possible, results::text, answers::text from submissions")
+        == stored_before
+    )
     # A new submission is scored against the questions as they are now.
     again = exact(submit(testapp, learner, assessment["id"], []))
     assert (again["points_possible"], len(again["results"])) == (Decimal("64.50"), 4)

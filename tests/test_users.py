@@ -333,4 +333,3 @@ def test_emails_equal_after_nfkc_and_case_folding_are_the_same(testapp, admin, d
     assert count(db_conn, "select count(*) from users where email in (%s, %s)", (first, second)) == 1
     # The address is kept as it was given.
     assert count(db_conn, "select count(*) from users where email = %s", (first,)) == 1
-

@@ -83,7 +83,9 @@ def get_assessment(assessment_id):
 
 
 @bp.patch("/assessments/<id:assessment_id>")
-@documented("Change an assessment, e.g. its retake policy (admin or course instructor)", body=AssessmentPatchSchema, response=AssessmentSchema)
+@documented(
+    "Change an assessment, e.g. its retake policy (admin or course instructor)", body=AssessmentPatchSchema, response=AssessmentSchema
+)
 def patch_assessment(assessment_id):
     conn = db.connection()
     load_assessment(conn, current_user(), assessment_id, manage=True)

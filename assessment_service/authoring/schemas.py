@@ -10,6 +10,7 @@ from .question_types.numeric import MAX_KEY, MAX_KEY_PLACES
 
 # ---------------------------------------------------------------- questions
 
+
 class ChoiceInSchema(Schema):
     id = PublicId("ch", metadata={"description": "Keep an existing choice's id when editing."})
     text = fields.String(required=True, validate=validate.Length(min=1, max=1000))
@@ -70,7 +71,10 @@ class QuestionSchema(Schema):
     case_sensitive = fields.Boolean()
     tolerance = fields.Decimal(metadata={"description": "Answer key: absent for learners."})
     prompts = fields.List(fields.Nested(LabelSchema), metadata={"description": "matching: the prompts, in authored order."})
-    options = fields.List(fields.Nested(LabelSchema), metadata={"description": "matching: the matches and distractors, in an order that says nothing of the pairs."})
+    options = fields.List(
+        fields.Nested(LabelSchema),
+        metadata={"description": "matching: the matches and distractors, in an order that says nothing of the pairs."},
+    )
     items = fields.List(fields.Nested(LabelSchema), metadata={"description": "ordering: the items, never in the correct order as such."})
     scoring = fields.String(metadata={"enum": ["all_or_nothing", "partial"]})
     created_at = Timestamp(required=True)
@@ -81,8 +85,8 @@ class QuestionListSchema(Schema):
     data = fields.List(fields.Nested(QuestionSchema), required=True)
 
 
-
 # ---------------------------------------------------------------- assessments
+
 
 class AssessmentPatchSchema(Schema):
     title = fields.String(validate=TITLE)

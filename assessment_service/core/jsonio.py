@@ -5,7 +5,7 @@ import decimal
 
 import simplejson
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def iso_timestamp(moment):
@@ -15,8 +15,9 @@ def iso_timestamp(moment):
     # over already in UTC when the server's TimeZone is UTC.
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
-    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (
-        moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second, moment.microsecond // 1000
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+        f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}.{moment.microsecond // 1000:03d}Z"
     )
 
 

@@ -13,5 +13,7 @@ def create_course(conn, *, creator, title):
     they could not even read it)."""
     course = sql.insert_course(conn, course_id=new_id("crs"), title=title)
     if creator["role"] == "instructor":
-        sql.insert_enrollment(conn, enrollment_id=new_id("enr"), course_id=course["id"], user_id=creator["id"], role="instructor", status="active")
+        sql.insert_enrollment(
+            conn, enrollment_id=new_id("enr"), course_id=course["id"], user_id=creator["id"], role="instructor", status="active"
+        )
     return course

@@ -19,10 +19,7 @@ def may_manage_course(user, enrollment):
     if user["role"] == "admin":
         return True
     return (
-        user["role"] == "instructor"
-        and enrollment is not None
-        and enrollment["role"] == "instructor"
-        and enrollment["status"] == "active"
+        user["role"] == "instructor" and enrollment is not None and enrollment["role"] == "instructor" and enrollment["status"] == "active"
     )
 
 

@@ -62,7 +62,9 @@ def post_enrollment(course_id):
 
 
 @bp.get("/courses/<id:course_id>/enrollments")
-@documented("List a course's enrollments (admin or course instructor)", query=PageQuery, response=page_of(EnrollmentSchema), paginated_list=True)
+@documented(
+    "List a course's enrollments (admin or course instructor)", query=PageQuery, response=page_of(EnrollmentSchema), paginated_list=True
+)
 def get_enrollments(course_id):
     conn = db.connection()
     load_course(conn, current_user(), course_id, manage=True)

@@ -30,7 +30,9 @@ def get_submission(assessment_id, submission_id):
 
 
 @bp.get("/assessments/<id:assessment_id>/submissions")
-@documented("List submissions (learners: their own only)", query=LearnerFilterQuery, response=page_of(SubmissionSchema), paginated_list=True)
+@documented(
+    "List submissions (learners: their own only)", query=LearnerFilterQuery, response=page_of(SubmissionSchema), paginated_list=True
+)
 def get_submissions(assessment_id):
     user = current_user()
     conn = db.connection()

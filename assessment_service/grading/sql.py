@@ -27,7 +27,8 @@ def _submission_params(submission_id, assessment_id, learner_id, scored):
     }
 
 
-_INSERT_SUBMISSION = """
+_INSERT_SUBMISSION = (
+    """
         insert into submissions as s (
             id, assessment_id, learner_id, attempt_id, attempt_number,
             score, passed, points_earned, points_possible, results, result_bytes, submitted_at
@@ -36,7 +37,9 @@ _INSERT_SUBMISSION = """
                %(score)s, %(passed)s, %(points_earned)s, %(points_possible)s, %(results)s::jsonb, %(result_bytes)s,
                attempt.submitted_at
         from attempt
-        returning """ + SUBMISSION_COLUMNS
+        returning """
+    + SUBMISSION_COLUMNS
+)
 
 
 def insert_submission_with_new_attempt(conn, *, attempt_id, attempt_number, submission_id, assessment_id, learner_id, scored):

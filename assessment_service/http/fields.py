@@ -5,8 +5,6 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ..core.ids import ID_PATTERN
-
 TITLE = validate.Length(min=3, max=200)
 
 

@@ -11,18 +11,19 @@ two changes.
   error envelope and an X-Request-ID, like every other error.
 """
 
+import contextlib
 import errno
 import selectors
-from concurrent import futures
 import time
 from collections import OrderedDict
+from concurrent import futures
 from functools import partial
 
-from gunicorn.workers.gthread import ThreadWorker, TConn
+from gunicorn.workers.gthread import TConn, ThreadWorker
 
-from .errors import server_error_document
 from ..core.jsonio import dumps
 from ..platform.logs import new_request_id
+from .errors import server_error_document
 
 # Defaults when the app served is not ours (the bench's bare Flask app).
 DEFAULT_READ_TIMEOUT = 15
@@ -279,16 +280,12 @@ class BufferedRequestWorker(ThreadWorker):
 
     def _stop_reading(self, conn):
         if self.reading.pop(conn, None):
-            try:
+            with contextlib.suppress(KeyError, ValueError, OSError):
                 self.poller.unregister(conn.sock)
-            except (KeyError, ValueError, OSError):
-                pass
 
     def _send(self, conn, data):
-        try:
+        with contextlib.suppress(OSError):  # the client is gone or not reading; the connection closes anyway
             conn.sock.send(data)
-        except OSError:
-            pass  # the client is gone or not reading; the connection closes anyway
 
     def _refuse(self, conn, status, reason):
         self._send(conn, error_answer(status, reason))

@@ -7,20 +7,15 @@ never commit: the request is the transaction. (GET requests only read, and run i
 autocommit: see READ_ONLY_METHODS.)
 """
 
-import hashlib
 import logging
 import os
-import random
 import threading
-import time
-from pathlib import Path
 
 import psycopg2
 import psycopg2.errors
 import psycopg2.extensions
 import psycopg2.extras
 import psycopg2.pool
-import sqlparse
 from flask import current_app, g, request
 
 from ..core import jsonio

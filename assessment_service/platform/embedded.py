@@ -1,6 +1,7 @@
 """The embedded PostgreSQL 18 that a fresh clone runs on when DATABASE_URL is unset, and the
 watchdog with which the service restarts it when it dies."""
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -124,17 +125,20 @@ class Watchdog:
         # In a process of its own: gunicorn's master reaps every child that exits, which can
         # hide pg_ctl's exit status from the wheel, and the wheel then waits forever for a
         # server that failed to start. The helper reaps its own children and has a deadline.
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             subprocess.run(
-                [sys.executable, "-c", "import sys; from assessment_service import embedded; embedded.ensure_running(sys.argv[1])", str(self.pgdata)],
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys; from assessment_service import embedded; embedded.ensure_running(sys.argv[1])",
+                    str(self.pgdata),
+                ],
                 cwd=PROJECT_ROOT,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 timeout=RESTART_TIMEOUT_SECONDS,
                 check=False,
             )
-        except subprocess.TimeoutExpired:
-            pass
         return server_state(self.pgdata) == "running"
 
     def start(self):

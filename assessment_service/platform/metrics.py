@@ -67,7 +67,10 @@ class Metrics:
             "db_pool_connections_idle", "Open database connections waiting in the pools.", multiprocess_mode="livesum", registry=registry
         )
         self.pool_max = Gauge(
-            "db_pool_connections_max", "The most connections the pools may open (DB_POOL_MAX per worker).", multiprocess_mode="livesum", registry=registry
+            "db_pool_connections_max",
+            "The most connections the pools may open (DB_POOL_MAX per worker).",
+            multiprocess_mode="livesum",
+            registry=registry,
         )
         # Per request, labels() validates and looks the series up under a lock, and every
         # set() of a multiprocess gauge writes its file: keep the series, write on change.

@@ -74,11 +74,7 @@ def apply_schema(conn, path, *, force=False, retry_seconds=SCHEMA_RETRY_SECONDS)
 
 def schema_statements(text):
     """The statements of a schema file, one by one, comments kept (comment-only parts dropped)."""
-    return [
-        statement
-        for statement in sqlparse.split(text)
-        if sqlparse.format(statement, strip_comments=True).strip()
-    ]
+    return [statement for statement in sqlparse.split(text) if sqlparse.format(statement, strip_comments=True).strip()]
 
 
 def _applied_checksum(cur):

@@ -1,8 +1,8 @@
 """Attempts: timed sittings that count toward the retake limit (contract section 9)."""
 
+from ..authoring.sql import questions as questions_sql
 from ..core.errors import conflict
 from ..core.ids import new_id
-from ..authoring.sql import questions as questions_sql
 from . import sql
 from .retake_limit import check_attempts_left, lock_active_enrollment
 
@@ -24,9 +24,7 @@ def start_attempt(conn, *, learner, assessment, grace):
     question_count, _ = questions_sql.question_totals(conn, assessment["id"])
     if question_count == 0:
         raise conflict("The assessment has no questions yet.")
-    attempts_used, current = sql.attempt_ledger(
-        conn, assessment_id=assessment["id"], learner_id=learner["id"], grace=grace
-    )
+    attempts_used, current = sql.attempt_ledger(conn, assessment_id=assessment["id"], learner_id=learner["id"], grace=grace)
     if current is not None:
         if current["status"] == "in_progress":
             return current, False

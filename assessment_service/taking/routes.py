@@ -80,7 +80,12 @@ def get_attempts(assessment_id):
 
 
 @bp.post("/assessments/<id:assessment_id>/submissions")
-@documented("Submit answers; scored immediately (learner with an active enrollment)", body=NewSubmissionSchema, response=SubmissionSchema, status=201)
+@documented(
+    "Submit answers; scored immediately (learner with an active enrollment)",
+    body=NewSubmissionSchema,
+    response=SubmissionSchema,
+    status=201,
+)
 def post_submission(assessment_id):
     user = current_user()
     conn = db.connection()

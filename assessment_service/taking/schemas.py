@@ -28,7 +28,9 @@ class AnswerSchema(Schema):
     answer = fields.Raw(
         required=True,
         allow_none=True,
-        metadata={"description": "By question type: a choice id, choice ids, a boolean, a string, a number, prompt id -> option id, item ids; null = unanswered"},
+        metadata={
+            "description": "By question type: a choice id, choice ids, a boolean, a string, a number, prompt id -> option id, item ids; null = unanswered"
+        },
     )
 
 

@@ -38,18 +38,14 @@ def submit_answers(conn, *, learner, assessment, answers, attempt_id, grace):
         attempt = _attempt_to_close(conn, learner, assessment, attempt_id, grace)
         return submissions_sql.insert_submission_closing_attempt(conn, attempt_id=attempt["id"], **common)
 
-    attempts_used, current = sql.attempt_ledger(
-        conn, assessment_id=assessment["id"], learner_id=learner["id"], grace=grace
-    )
+    attempts_used, current = sql.attempt_ledger(conn, assessment_id=assessment["id"], learner_id=learner["id"], grace=grace)
     if current is not None and current["status"] == "in_progress":
         # An attempt started earlier (POST /attempts) is the one this submission closes.
         return submissions_sql.insert_submission_closing_attempt(conn, attempt_id=current["id"], **common)
     if current is not None:
         sql.mark_expired(conn, current["id"])
     check_attempts_left(assessment["max_attempts"], attempts_used)
-    return submissions_sql.insert_submission_with_new_attempt(
-        conn, attempt_id=new_id("att"), attempt_number=attempts_used + 1, **common
-    )
+    return submissions_sql.insert_submission_with_new_attempt(conn, attempt_id=new_id("att"), attempt_number=attempts_used + 1, **common)
 
 
 def _attempt_to_close(conn, learner, assessment, attempt_id, grace):

@@ -18,10 +18,7 @@ type is one module here and its line in TYPES (and schema.sql's check on questio
 from . import matching, multiple_choice, numeric, ordering, short_text, single_choice, true_false
 from .common import PARTIAL_SCORING_TYPES, SCORING_MODES, SpecErrors
 
-TYPES = {
-    module.NAME: module
-    for module in (single_choice, multiple_choice, true_false, short_text, numeric, matching, ordering)
-}
+TYPES = {module.NAME: module for module in (single_choice, multiple_choice, true_false, short_text, numeric, matching, ordering)}
 QUESTION_TYPES = tuple(TYPES)
 
 # Every authoring field some type takes (the flat body accepts them all; build_spec refuses

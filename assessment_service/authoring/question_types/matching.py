@@ -36,7 +36,8 @@ def build_spec(fields, current=None):
     prompt_ids = kept_ids([pair["prompt"] for pair in pairs], current.get("prompts", []), "mp")
     return {
         "prompts": [
-            {"id": prompt_id, "text": pair["prompt"], "match_id": option_id} for prompt_id, pair, option_id in zip(prompt_ids, pairs, option_ids)
+            {"id": prompt_id, "text": pair["prompt"], "match_id": option_id}
+            for prompt_id, pair, option_id in zip(prompt_ids, pairs, option_ids)
         ],
         "options": [{"id": option_id, "text": text} for option_id, text in zip(option_ids, option_texts)],
         "scoring": scoring,

@@ -19,7 +19,9 @@ def build_spec(fields, current=None):
     if not is_number(answer):
         raise SpecErrors({"correct_answer": ["Must be a number."]})
     if abs(answer) > MAX_KEY or Decimal(answer).as_tuple().exponent < -MAX_KEY_PLACES:
-        raise SpecErrors({"correct_answer": [f"Must be between -{MAX_KEY:f} and {MAX_KEY:f}, with at most {MAX_KEY_PLACES} decimal places."]})
+        raise SpecErrors(
+            {"correct_answer": [f"Must be between -{MAX_KEY:f} and {MAX_KEY:f}, with at most {MAX_KEY_PLACES} decimal places."]}
+        )
     tolerance = fields.get("tolerance")
     return {"correct_answer": answer, "tolerance": Decimal(0) if tolerance is None else tolerance}
 

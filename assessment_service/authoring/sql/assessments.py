@@ -7,7 +7,6 @@ ASSESSMENT_COLUMNS = """a.id, a.course_id, a.title, a.passing_score, a.time_limi
                a.max_attempts, a.created_at, a.updated_at"""
 
 
-
 def insert_assessment(conn, *, assessment_id, course_id, title, passing_score, time_limit_minutes, max_attempts):
     return fetch_one(
         conn,
@@ -77,6 +76,7 @@ def assessment_with_questions(conn, *, assessment_id, user_id):
     assessment = dict(zip(names[:split], rows[0][:split]))
     assessment["questions"] = [dict(zip(_QUESTION_KEYS, row[split:])) for row in rows if row[split] is not None]
     return assessment
+
 
 def list_assessments(conn, *, visible_to, course_id, limit, offset):
     """A page of assessments with their question totals; visible_to=None for admins."""

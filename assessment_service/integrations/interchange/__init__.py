@@ -8,6 +8,6 @@ from .errors import ImportRefused
 from .gift import export_gift
 from .importer import MAX_IMPORT_BYTES, parse
 from .qti_export import export_qti3
-from .report import ImportReport, Imported
+from .report import Imported, ImportReport
 
 __all__ = ["ImportRefused", "ImportReport", "Imported", "MAX_IMPORT_BYTES", "export_gift", "export_qti3", "parse"]

@@ -90,9 +90,7 @@ class ParsedItem:
             return "true_false_question" if texts == ["false", "true"] else "multiple_choice_question"
         if self.responses:
             fib = next((e for e in self.responses[0].iter() if e.tag == "render_fib"), None)
-            numeric = self.responses[0].tag == "response_num" or (
-                fib is not None and fib.get("fibtype", "").lower() in NUMERIC_FIB_TYPES
-            )
+            numeric = self.responses[0].tag == "response_num" or (fib is not None and fib.get("fibtype", "").lower() in NUMERIC_FIB_TYPES)
             return "numerical_question" if numeric else "short_answer_question"
         return "text_only_question"
 
@@ -302,7 +300,9 @@ def numeric_key(var, notes):
             raise Skip("the numeric range is empty")
         middle = (low + high) / 2
         if exact and exact[0] != middle:
-            notes.append(f"the range {plain_number(low)}..{plain_number(high)} is kept as {plain_number(middle)} ± {plain_number((high - low) / 2)}")
+            notes.append(
+                f"the range {plain_number(low)}..{plain_number(high)} is kept as {plain_number(middle)} ± {plain_number((high - low) / 2)}"
+            )
         return middle, (high - low) / 2
     if len(exact) == 1 and low is None and high is None:
         return exact[0], Decimal(0)

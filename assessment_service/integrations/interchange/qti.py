@@ -36,8 +36,15 @@ UNSUPPORTED = {
     "portableCustomInteraction": "portable custom interactions (portableCustomInteraction) are not supported",
 }
 NOT_PROMPT = {
-    "feedbackBlock", "feedbackInline", "modalFeedback", "rubricBlock", "templateBlock", "templateInline",
-    "printedVariable", "stylesheet", "catalogInfo",
+    "feedbackBlock",
+    "feedbackInline",
+    "modalFeedback",
+    "rubricBlock",
+    "templateBlock",
+    "templateInline",
+    "printedVariable",
+    "stylesheet",
+    "catalogInfo",
 }
 # Content from elsewhere (an xi:include) is as unshowable as an image.
 EXTERNAL = plain.MEDIA | {"include"}
@@ -365,7 +372,9 @@ def numeric(item, interaction, declaration, notes):
     if low == high:
         return {"type": "numeric", "correct_answer": value, "tolerance": low}
     middle = value + (high - low) / 2
-    notes.append(f"the uneven tolerance -{plain_number(low)}/+{plain_number(high)} is kept as {plain_number(middle)} ± {plain_number((low + high) / 2)}")
+    notes.append(
+        f"the uneven tolerance -{plain_number(low)}/+{plain_number(high)} is kept as {plain_number(middle)} ± {plain_number((low + high) / 2)}"
+    )
     return {"type": "numeric", "correct_answer": middle, "tolerance": (low + high) / 2}
 
 

@@ -68,9 +68,16 @@ def number(value):
 
 def item_xml(body, identifier, title):
     """One `qti-assessment-item` for an authoring body."""
-    item = Element("qti-assessment-item", {
-        "xmlns": ITEM_NS, "identifier": identifier, "title": title, "adaptive": "false", "time-dependent": "false",
-    })
+    item = Element(
+        "qti-assessment-item",
+        {
+            "xmlns": ITEM_NS,
+            "identifier": identifier,
+            "title": title,
+            "adaptive": "false",
+            "time-dependent": "false",
+        },
+    )
     points = Decimal(body.get("points", 1))
     writer = WRITERS[body["type"]]
     declaration = SubElement(item, "qti-response-declaration", {"identifier": RESPONSE})
@@ -92,9 +99,15 @@ def item_xml(body, identifier, title):
     if choice_feedback:
         set_outcome(processing, "FEEDBACK", variable(RESPONSE))
     if body.get("feedback"):
-        modal = SubElement(item, "qti-modal-feedback", {
-            "outcome-identifier": "FEEDBACK_GENERAL", "identifier": "general", "show-hide": "show",
-        })
+        modal = SubElement(
+            item,
+            "qti-modal-feedback",
+            {
+                "outcome-identifier": "FEEDBACK_GENERAL",
+                "identifier": "general",
+                "show-hide": "show",
+            },
+        )
         write_paragraphs(SubElement(modal, "qti-content-body"), body["feedback"])
     return item
 
@@ -136,9 +149,15 @@ def declare(declaration, cardinality, base_type, correct):
 
 def mapping(declaration, entries, points, case_sensitive=None):
     """A `qti-mapping` from (key, value) entries, bounded to 0..points."""
-    element = SubElement(declaration, "qti-mapping", {
-        "default-value": "0", "lower-bound": "0", "upper-bound": number(points),
-    })
+    element = SubElement(
+        declaration,
+        "qti-mapping",
+        {
+            "default-value": "0",
+            "lower-bound": "0",
+            "upper-bound": number(points),
+        },
+    )
     for key, value in entries:
         attributes = {"map-key": clean(key), "mapped-value": number(value)}
         if case_sensitive is not None:
@@ -206,18 +225,29 @@ def write_choices(body, declaration, points):
         portion = share(points, len(correct))
         entries = [(identifier, portion if identifier in correct else -portion) for identifier in ids]
         mapping(declaration, entries, points)
-    interaction = Element("qti-choice-interaction", {
-        "response-identifier": RESPONSE, "shuffle": "false", "max-choices": "0" if multiple else "1",
-    })
+    interaction = Element(
+        "qti-choice-interaction",
+        {
+            "response-identifier": RESPONSE,
+            "shuffle": "false",
+            "max-choices": "0" if multiple else "1",
+        },
+    )
     with_feedback = False
     for identifier, choice in zip(ids, body["choices"]):
         element = SubElement(interaction, "qti-simple-choice", {"identifier": identifier})
         write_lines(element, choice["text"])
         if choice.get("feedback"):
             with_feedback = True
-            inline = SubElement(element, "qti-feedback-inline", {
-                "outcome-identifier": "FEEDBACK", "identifier": identifier, "show-hide": "show",
-            })
+            inline = SubElement(
+                element,
+                "qti-feedback-inline",
+                {
+                    "outcome-identifier": "FEEDBACK",
+                    "identifier": identifier,
+                    "show-hide": "show",
+                },
+            )
             write_lines(inline, choice["feedback"])
     rules = [mapped_score()] if partial else [score_when(matches_correct(), points)]
     return interaction, rules, with_feedback
@@ -245,10 +275,15 @@ def write_numeric(body, declaration, points):
     """A float text entry scored by `qti-equal` with an absolute tolerance."""
     declare(declaration, "single", "float", [number(body["correct_answer"])])
     tolerance = number(body.get("tolerance", 0))
-    test = Element("qti-equal", {
-        "tolerance-mode": "absolute", "tolerance": f"{tolerance} {tolerance}",
-        "include-lower-bound": "true", "include-upper-bound": "true",
-    })
+    test = Element(
+        "qti-equal",
+        {
+            "tolerance-mode": "absolute",
+            "tolerance": f"{tolerance} {tolerance}",
+            "include-lower-bound": "true",
+            "include-upper-bound": "true",
+        },
+    )
     test.append(variable(RESPONSE))
     test.append(Element("qti-correct", {"identifier": RESPONSE}))
     interaction = Element("qti-text-entry-interaction", {"response-identifier": RESPONSE})
@@ -295,9 +330,14 @@ def write_matching(body, declaration, points):
     if partial:
         portion = share(points, len(pairs))
         mapping(declaration, [(pair, portion) for pair in pairs], points)
-    interaction = Element("qti-match-interaction", {
-        "response-identifier": RESPONSE, "shuffle": "true", "max-associations": str(len(pairs)),
-    })
+    interaction = Element(
+        "qti-match-interaction",
+        {
+            "response-identifier": RESPONSE,
+            "shuffle": "true",
+            "max-associations": str(len(pairs)),
+        },
+    )
     sources = SubElement(interaction, "qti-simple-match-set")
     for identifier, pair in zip(prompts, body["pairs"]):
         write_lines(SubElement(sources, "qti-simple-associable-choice", {"identifier": identifier, "match-max": "1"}), pair["prompt"])

@@ -6,8 +6,25 @@ from html.parser import HTMLParser
 # Elements that end a line, and those that stand as a paragraph of their own.
 LINE_BREAKS = {"br", "li", "tr", "dt", "dd", "hr"}
 PARAGRAPHS = {
-    "p", "div", "blockquote", "pre", "ul", "ol", "table", "section", "article",
-    "header", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "figure", "dl",
+    "p",
+    "div",
+    "blockquote",
+    "pre",
+    "ul",
+    "ol",
+    "table",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "figure",
+    "dl",
 }
 # Content the service cannot show: a question that needs it is skipped.
 MEDIA = {"img", "video", "audio", "object", "embed", "iframe", "svg", "math", "picture", "canvas"}
