@@ -15,6 +15,7 @@ Only then are the questions read and the attempts counted (sql.attempt_ledger), 
 new attempt gets the next number; the unique attempt number in the database backs it.
 """
 
+from ..authoring.sql import assessments as assessments_sql
 from ..core.errors import ApiError, not_found
 from ..courses.permissions import enrollment_of
 from . import sql
@@ -25,7 +26,7 @@ def load_assessment_to_take(conn, user, assessment_id):
     """The assessment a learner submits or starts, share-locked for the rest of the request:
     404 only when it does not exist, since who may take it is answered with 403
     forbidden / not_enrolled (eligibility)."""
-    row = sql.lock_assessment_to_take(conn, assessment_id=assessment_id, user_id=user["id"])
+    row = assessments_sql.assessment_with_enrollment(conn, assessment_id=assessment_id, user_id=user["id"], for_share=True)
     if row is None:
         raise not_found("assessment")
     return row

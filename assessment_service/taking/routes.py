@@ -2,14 +2,14 @@
 
 from flask import Blueprint, current_app, jsonify
 
-from ..authoring.loaders import load_assessment
-from ..courses.permissions import enrollment_of, own_rows_only, require_own_row
+from ..courses.permissions import enrollment_of
+from ..grading.learner_rows import one_row, page_request
 from ..grading.schemas import LearnerFilterQuery, SubmissionSchema
 from ..grading.submissions import submission_json
-from ..http.bodies import parse_body, parse_query
+from ..http.bodies import parse_body
 from ..http.fields import page_of
 from ..http.openapi import documented
-from ..http.pagination import page_window, paginated
+from ..http.pagination import paginated
 from ..http.responses import created
 from ..identity.authentication import current_user
 from ..platform import db
@@ -23,7 +23,6 @@ from .submitting import submit_answers
 bp = Blueprint("taking", __name__)
 
 no_body_schema = NoBodySchema()
-learner_filter_query = LearnerFilterQuery()
 new_submission_schema = NewSubmissionSchema()
 
 
@@ -52,30 +51,17 @@ def post_attempt(assessment_id):
 @bp.get("/assessments/<id:assessment_id>/attempts/<id:attempt_id>")
 @documented("Get an attempt (learners: their own only)", response=AttemptSchema)
 def get_attempt(assessment_id, attempt_id):
-    user = current_user()
-    conn = db.connection()
-    assessment = load_assessment(conn, user, assessment_id)
-    attempt = sql.get_attempt(conn, assessment_id=assessment_id, attempt_id=attempt_id, grace=_grace())
-    return jsonify(attempt_json(require_own_row(user, assessment, attempt, "attempt")))
+    attempt = one_row(
+        assessment_id, "attempt", lambda conn: sql.get_attempt(conn, assessment_id=assessment_id, attempt_id=attempt_id, grace=_grace())
+    )
+    return jsonify(attempt_json(attempt))
 
 
 @bp.get("/assessments/<id:assessment_id>/attempts")
 @documented("List attempts (learners: their own only)", query=LearnerFilterQuery, response=page_of(AttemptSchema), paginated_list=True)
 def get_attempts(assessment_id):
-    user = current_user()
-    conn = db.connection()
-    assessment = load_assessment(conn, user, assessment_id)
-    query = parse_query(learner_filter_query)
-    limit, offset = page_window(query)
-    rows, total = sql.list_attempts(
-        conn,
-        assessment_id=assessment_id,
-        learner_id=query["learner_id"],
-        visible_to=own_rows_only(user, assessment),
-        limit=limit,
-        offset=offset,
-        grace=_grace(),
-    )
+    conn, query, filters = page_request(assessment_id)
+    rows, total = sql.list_attempts(conn, **filters, grace=_grace())
     return paginated([attempt_json(row) for row in rows], total, query)
 
 

@@ -8,7 +8,6 @@ start, before the lock). Callers hold the learner's enrollment row lock
 numbers unique and gap-free.
 """
 
-from ..authoring.sql.assessments import ASSESSMENT_COLUMNS
 from ..platform.sql import execute, fetch_one, fetch_page
 
 # Status as a reader sees it: an attempt past its deadline (plus grace) is expired even
@@ -18,29 +17,6 @@ ATTEMPT_COLUMNS = """id, assessment_id, learner_id, attempt_number, started_at, 
                          and expires_at is not null
                          and now() > expires_at + make_interval(secs => %(grace)s)
                     then 'expired' else status end as status"""
-
-
-def lock_assessment_to_take(conn, *, assessment_id, user_id):
-    """assessment_with_enrollment, share-locking the assessment row to the end of the transaction.
-
-    A submission or a new attempt is then judged by the assessment as it is when stored:
-    a change to it (PATCH, a question write, which touches the row, or DELETE) that is
-    under way is waited for and then read, and one that comes later waits for this
-    transaction. Submissions only share the lock, so they do not wait for each other.
-    """
-    return fetch_one(
-        conn,
-        f"""
-        select {ASSESSMENT_COLUMNS},
-               e.role as enrollment_role,
-               e.status as enrollment_status
-        from assessments a
-        left join enrollments e on e.course_id = a.course_id and e.user_id = %(user_id)s
-        where a.id = %(id)s
-        for share of a
-        """,
-        {"id": assessment_id, "user_id": user_id},
-    )
 
 
 def lock_learner_enrollment(conn, *, course_id, user_id):

@@ -27,8 +27,12 @@ def insert_assessment(conn, *, assessment_id, course_id, title, passing_score, t
     )
 
 
-def assessment_with_enrollment(conn, *, assessment_id, user_id):
-    """The assessment and the caller's enrollment in its course (enrollment_* null when none)."""
+def assessment_with_enrollment(conn, *, assessment_id, user_id, for_share=False):
+    """The assessment and the caller's enrollment in its course (enrollment_* null when none).
+
+    `for_share` share-locks the assessment row to the end of the transaction (what taking
+    an assessment needs: taking.retake_limit says why).
+    """
     return fetch_one(
         conn,
         f"""
@@ -38,7 +42,8 @@ def assessment_with_enrollment(conn, *, assessment_id, user_id):
         from assessments a
         left join enrollments e on e.course_id = a.course_id and e.user_id = %(user_id)s
         where a.id = %(id)s
-        """,
+        """
+        + ("for share of a" if for_share else ""),
         {"id": assessment_id, "user_id": user_id},
     )
 

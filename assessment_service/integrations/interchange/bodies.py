@@ -185,3 +185,8 @@ _TYPE_CHECKS = {
     "matching": _matching_problems,
     "ordering": _ordering_problems,
 }
+
+
+def matching_body(pairs, distractors, partial):
+    """The type fields of a matching question (the readers add prompt and points)."""
+    return {"type": "matching", "pairs": pairs, "distractors": distractors, "scoring": "partial" if partial else "all_or_nothing"}

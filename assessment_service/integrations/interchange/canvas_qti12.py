@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from . import text as plain
-from .bodies import parse_decimal, plain_number, points_from
+from .bodies import matching_body, parse_decimal, plain_number, points_from
 from .report import Skip
 from .xml import child, children, find_all, text_of
 
@@ -348,12 +348,7 @@ def matching(parsed, notes):
         if text not in used and text not in distractors:
             distractors.append(text)
     partial = any((c.added or 0) > 0 for c in parsed.conditions)
-    return {
-        "type": "matching",
-        "pairs": pairs,
-        "distractors": distractors,
-        "scoring": "partial" if partial else "all_or_nothing",
-    }
+    return matching_body(pairs, distractors, partial)
 
 
 BUILDERS = {

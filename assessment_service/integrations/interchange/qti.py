@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from . import text as plain
-from .bodies import parse_decimal, plain_number, points_from
+from .bodies import matching_body, parse_decimal, plain_number, points_from
 from .report import Skip
 from .xml import child, children, find_all
 
@@ -478,12 +478,7 @@ def match_interaction(item, interaction, declaration, notes):
     pairs = [{"prompt": text, "match": targets[key[identifier]]} for identifier, text in sources.items()]
     distractors = [text for identifier, text in targets.items() if identifier not in key.values()]
     partial = item.is_mapped() and declaration.mapping is not None
-    return {
-        "type": "matching",
-        "pairs": pairs,
-        "distractors": distractors,
-        "scoring": "partial" if partial else "all_or_nothing",
-    }
+    return matching_body(pairs, distractors, partial)
 
 
 BUILDERS = {
