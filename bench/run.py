@@ -6,14 +6,9 @@ import contextlib
 import datetime
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 
 import psycopg2
@@ -21,6 +16,7 @@ import psycopg2.extensions
 
 from assessment_service.config import PROJECT_ROOT
 from assessment_service.platform.schema import apply_schema
+from tests.helpers.servers import Gunicorn
 
 from . import explain, wrk
 from . import seed as seeding
@@ -56,81 +52,10 @@ def bench_database(server):
         admin.close()
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Gunicorn:
-    """gunicorn with the project's gunicorn.conf.py (and the environment's settings) on a free port."""
-
-    def __init__(self, app_module, ready_path, env=None, log_name="gunicorn"):
-        self.port = _free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log_path = RESULTS_DIR / f"{log_name}.log"
-        self.command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            str(PROJECT_ROOT / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            app_module,
-        ]
-        self.env = {**os.environ, **(env or {})}
-        self.ready_path = ready_path
-        self.process = None
-
-    def settings(self):
-        """The worker settings gunicorn will use (config file, GUNICORN_CMD_ARGS, environment)."""
-        printed = subprocess.run(
-            [*self.command[:-1], "--print-config", self.command[-1]],
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        ).stdout
-        wanted = {"workers", "worker_class", "threads", "preload_app", "keepalive"}
-        settings = {}
-        for line in printed.splitlines():
-            key, _, value = line.partition("=")
-            if key.strip() in wanted:
-                settings[key.strip()] = value.strip()
-        settings["DB_POOL_MAX"] = self.env.get("DB_POOL_MAX", "(default)")
-        return settings
-
-    def __enter__(self):
-        log = open(self.log_path, "w")
-        self.process = subprocess.Popen(
-            self.command, cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        log.close()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"bench: gunicorn exited; see {self.log_path}")
-            try:
-                with urllib.request.urlopen(self.base_url + self.ready_path, timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except (OSError, urllib.error.URLError):
-                pass
-            time.sleep(0.2)
-        self.__exit__(None, None, None)
-        raise RuntimeError(f"bench: gunicorn did not answer on {self.base_url}; see {self.log_path}")
-
-    def __exit__(self, *exc):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+def gunicorn(app, ready_path, log_name, env=None):
+    """The service (or the bare app) under the project's gunicorn config, as production runs it:
+    the environment passes through, the access log stays on, the output goes to RESULTS_DIR."""
+    return Gunicorn(app=app, ready_path=ready_path, extra_env=env, log_path=RESULTS_DIR / f"{log_name}.log", quiet=False)
 
 
 class Load:
@@ -255,7 +180,7 @@ def main(argv=None):
     )
 
     with bench_database(server_dsn()) as dsn, tempfile.TemporaryDirectory(prefix="bench-") as scratch:
-        bare_server = Gunicorn("bench.bare_app:app", "/", log_name="gunicorn-bare")
+        bare_server = gunicorn("bench.bare_app:app", "/", "gunicorn-bare")
         report["gunicorn"] = bare_server.settings()
         print(f"bench: gunicorn {report['gunicorn']}", flush=True)
         results = {}
@@ -263,7 +188,7 @@ def main(argv=None):
             load.meter = CpuMeter(server.process.pid, database_name=None)
             results["bare"] = load.measure("bare Flask JSON (same gunicorn config)", server.base_url + "/")
 
-        with Gunicorn("app:app", "/readyz", env={"DATABASE_URL": dsn}, log_name="gunicorn-app") as server:
+        with gunicorn("app:app", "/readyz", "gunicorn-app", env={"DATABASE_URL": dsn}) as server:
             load.meter = CpuMeter(server.process.pid, database_name=psycopg2.extensions.parse_dsn(dsn)["dbname"])
             data = seeding.seed(dsn, server.base_url, learners=args.learners)
             submit_file = os.path.join(scratch, "submit.txt")

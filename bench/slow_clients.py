@@ -3,7 +3,7 @@
 Opens slow connections (each sends its request a line or a byte every 2 s, as a
 slowloris would) straight to gunicorn and then through nginx (deploy/nginx.conf), and
 meanwhile times `GET /healthz` and an authenticated `GET /api/v1/users/me` from another
-client. The tests (tests/test_slow_clients.py) use the same SlowClients and Probe.
+client. The tests (tests/http/test_slow_clients.py) use the same SlowClients and Probe.
 See bench/README.md.
 """
 
@@ -219,14 +219,14 @@ def parse_args(argv):
 def main(argv=None):
     from . import seed
     from .nginx import Nginx
-    from .run import RESULTS_DIR, Gunicorn, bench_database, server_dsn
+    from .run import RESULTS_DIR, bench_database, gunicorn, server_dsn
 
     args = parse_args(argv)
     RESULTS_DIR.mkdir(exist_ok=True)
     with bench_database(server_dsn()) as dsn, tempfile.TemporaryDirectory(prefix="bench-nginx-") as scratch:
         admin, _, _ = seed.create_users(dsn, 0)
         token = admin["token"]["value"]
-        with Gunicorn("app:app", "/readyz", env={"DATABASE_URL": dsn, "BEHIND_PROXY": "true"}, log_name="gunicorn-slow") as server:
+        with gunicorn("app:app", "/readyz", "gunicorn-slow", env={"DATABASE_URL": dsn, "BEHIND_PROXY": "true"}) as server:
             print(f"bench: gunicorn {server.settings()}", flush=True)
             host, port = "127.0.0.1", server.port
             direct = [SlowClients(host, port, args.direct, SLOW_HEADERS), SlowClients(host, port, args.direct, SLOW_BODY, token)]

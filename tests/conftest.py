@@ -3,7 +3,6 @@ embedded one), an app built per test, and every test starting from empty tables.
 
 import os
 import uuid
-from dataclasses import dataclass
 
 import psycopg2
 import psycopg2.extensions
@@ -14,6 +13,8 @@ from assessment_service import create_app
 from assessment_service.config import PROJECT_ROOT, Config
 from assessment_service.platform import embedded
 from assessment_service.platform.schema import apply_schema
+from helpers.servers import Gunicorn
+from helpers.users import new_user
 
 # Children before parents. DELETE, not TRUNCATE: on tables this small it is several times
 # faster, and it runs before every test.
@@ -83,38 +84,19 @@ def testapp(app):
     return webtest.TestApp(app)
 
 
-@dataclass
-class Caller:
-    """A user and their token; `headers` authenticates a request as them."""
-
-    id: str
-    role: str
-    email: str
-    token: str
-
-    @property
-    def headers(self):
-        return {"Authorization": f"Bearer {self.token}"}
-
-
 @pytest.fixture
 def make_user(app):
-    """Create a user straight through the domain function (as the CLI does)."""
-    from assessment_service.identity.users import create_user
-
+    """make(role="learner", name=None, email=None): a Caller, made through the domain function."""
     counter = iter(range(1, 10_000))
 
     def make(role="learner", name=None, email=None):
         number = next(counter)
-        email = email or f"{role}{number}@example.com"
         database = app.extensions["db"]
         conn = database.connect()
         try:
-            body = create_user(conn, name=name or f"{role.title()} {number}", email=email, role=role)
-            conn.commit()
+            return new_user(conn, role, name=name or f"{role.title()} {number}", email=email or f"{role}{number}@example.com")
         finally:
             database.release(conn)
-        return Caller(id=body["user"]["id"], role=role, email=email, token=body["token"]["value"])
 
     return make
 
@@ -159,8 +141,6 @@ def live_server(database_dsn):
     Session-scoped: tests arrange their rows through fixtures as usual (tables are
     truncated per test, the server keeps only its pool).
     """
-    from support import Gunicorn
-
     server = Gunicorn(database_dsn, workers=4)
     yield server
     server.stop()

@@ -22,9 +22,8 @@ import webtest
 
 from assessment_service import create_app
 from assessment_service.config import Config
-from assessment_service.identity.users import create_user
-
-API = "/api/v1"
+from helpers.api import API
+from helpers.users import new_user
 
 CALLERS = (
     "anonymous",
@@ -361,11 +360,10 @@ def _make_user(app, role, number):
     database = app.extensions["db"]
     conn = database.connect()
     try:
-        body = create_user(conn, name=f"{role.title()} {number}", email=f"{role}{number}@example.com", role=role)
-        conn.commit()
+        caller = new_user(conn, role, name=f"{role.title()} {number}", email=f"{role}{number}@example.com")
     finally:
         database.release(conn)
-    return body["user"]["id"], {"Authorization": f"Bearer {body['token']['value']}"}
+    return caller.id, caller.headers
 
 
 @pytest.fixture(scope="module")

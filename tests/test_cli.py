@@ -10,7 +10,8 @@ import pytest
 from assessment_service.config import PROJECT_ROOT
 from assessment_service.platform import embedded
 from assessment_service.platform.schema import apply_schema
-from support import embedded_pgdata
+from helpers.db import rows
+from helpers.servers import embedded_pgdata
 
 
 @pytest.fixture
@@ -31,12 +32,6 @@ def run_flask(database_dsn, config):
         )
 
     return run
-
-
-def rows(db_conn, query, params=None):
-    with db_conn.cursor() as cur:
-        cur.execute(query, params)
-        return cur.fetchall()
 
 
 def create_user(run_flask, email="ada@example.com", role="admin", name="Ada Admin"):
