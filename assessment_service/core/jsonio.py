@@ -10,9 +10,8 @@ UTC = datetime.UTC
 
 def iso_timestamp(moment):
     """ISO 8601 UTC with millisecond precision and a Z, e.g. 2026-11-29T13:40:21.123Z."""
-    # A GET of a 10-question assessment writes 22 timestamps: formatted field by field this
-    # is ~40 % cheaper than astimezone().isoformat(timespec=...), and psycopg2 hands them
-    # over already in UTC when the server's TimeZone is UTC.
+    # Formatted field by field: cheaper than astimezone().isoformat(timespec=...) on the
+    # many timestamps of an answer, and psycopg2 hands them over in UTC already.
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
     return (
@@ -29,8 +28,8 @@ def _default(value):
 
 # Built once: simplejson.dumps/loads with options build a new encoder/decoder per call.
 # namedtuple_as_object=False: otherwise the encoder tries getattr(value, "_asdict") on
-# every value it does not know (each timestamp), an AttributeError each time; that was
-# half the encoding time of a 10-question assessment. We never encode namedtuples.
+# every value it does not know (each timestamp), raising an AttributeError each time.
+# We never encode namedtuples.
 _ENCODER = simplejson.JSONEncoder(use_decimal=True, default=_default, ensure_ascii=False, namedtuple_as_object=False)
 _DECODER = simplejson.JSONDecoder(parse_float=decimal.Decimal, allow_nan=False)
 

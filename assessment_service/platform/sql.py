@@ -3,8 +3,7 @@ plain dicts. Every room's SQL module builds on these; none of them commits (the 
 
 
 # Rows come back as plain dicts built by dict(zip(...)) in C: psycopg2's RealDictCursor
-# builds each row key by key in Python, which the profile of a 10-question GET showed as
-# a tenth of the request's CPU.
+# builds each row key by key in Python (bench/README.md, "What was cut").
 def _column_names(cur):
     return [column.name for column in cur.description]
 

@@ -44,8 +44,8 @@ def attempt_ledger(conn, *, assessment_id, learner_id, grace):
     Both come from the learner's latest attempt, one row read backwards on
     attempts_number_key: attempt numbers run 1..n without gaps (they are given under the
     enrollment lock), so the latest number is the count; and a new attempt is only ever
-    made when none is in progress, so an attempt in progress is always the latest. (A
-    count(*) joined with a lookup of the in-progress row planned three times as long.)
+    made when none is in progress, so an attempt in progress is always the latest. (One
+    row read beats a count(*) joined with a lookup of the in-progress row: bench/README.md.)
     """
     latest = fetch_one(
         conn,
