@@ -141,7 +141,8 @@ def when_ready(server):
     if not server.cfg.preload_app:
         return  # the master has no app, hence no idea which database the workers use
     app = server.app.wsgi()  # built already (preload_app): this returns it
-    if not app.config["DATABASE_URL"]:
+    # Only our app has an embedded server to watch (the bench's bare app has none).
+    if "EMBEDDED_PGDATA" in app.config and not app.config["DATABASE_URL"]:
         from assessment_service.platform import embedded
 
         embedded.Watchdog(app.config["EMBEDDED_PGDATA"]).start()

@@ -37,23 +37,32 @@ def list_courses(conn, *, visible_to, limit, offset):
     """A page of courses; visible_to=None lists all (admins), else the user's readable ones."""
     params = {"user_id": visible_to, "limit": limit, "offset": offset}
     if visible_to is None:
+        count = "select count(*) from courses"
         return fetch_page(
             conn,
-            """
-            select id, title, created_at
+            f"""
+            select id, title, created_at,
+                   ({count}) as page_total
             from courses
             order by created_at, id
             limit %(limit)s offset %(offset)s
             """,
-            "select count(*) from courses",
+            count,
             params,
         )
     # Instructors read a course through an active instructor enrollment, learners through any
     # learner enrollment (the rule of courses.permissions.may_read_course).
+    count = """
+        select count(*)
+        from enrollments e
+        where e.user_id = %(user_id)s
+          and (e.role = 'learner' or e.status = 'active')
+    """
     return fetch_page(
         conn,
-        """
-        select c.id, c.title, c.created_at
+        f"""
+        select c.id, c.title, c.created_at,
+               ({count}) as page_total
         from enrollments e
         join courses c on c.id = e.course_id
         where e.user_id = %(user_id)s
@@ -61,12 +70,7 @@ def list_courses(conn, *, visible_to, limit, offset):
         order by c.created_at, c.id
         limit %(limit)s offset %(offset)s
         """,
-        """
-        select count(*)
-        from enrollments e
-        where e.user_id = %(user_id)s
-          and (e.role = 'learner' or e.status = 'active')
-        """,
+        count,
         params,
     )
 
@@ -117,15 +121,17 @@ def update_enrollment_status(conn, *, enrollment_id, status):
 
 
 def list_enrollments(conn, *, course_id, limit, offset):
+    count = "select count(*) from enrollments where course_id = %(course_id)s"
     return fetch_page(
         conn,
         f"""
-        select {ENROLLMENT_COLUMNS}
+        select {ENROLLMENT_COLUMNS},
+               ({count}) as page_total
         from enrollments
         where course_id = %(course_id)s
         order by created_at, id
         limit %(limit)s offset %(offset)s
         """,
-        "select count(*) from enrollments where course_id = %(course_id)s",
+        count,
         {"course_id": course_id, "limit": limit, "offset": offset},
     )

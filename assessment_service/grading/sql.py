@@ -101,11 +101,10 @@ def list_submissions(conn, *, assessment_id, learner_id, visible_to, limit, offs
     The rows come as an iterator, read from the cursor a few at a time so that they are
     never all in memory as Python objects. Each carries `fits`: whether the page up to it
     stays within byte_budget, counted in result_bytes (the bulk of a submission); a row
-    that does not fit comes without its results, which are then never read.
+    that does not fit comes without its results, which are then never read. The total is
+    carried as in platform.sql.fetch_page.
 
     Served by submissions_assessment_submitted_idx, or submissions_number_key for one learner.
-    The total is its own count(*) (an index-only scan): a count(*) over () on the page query
-    would read every matching row, results included.
     """
     params = {
         "assessment_id": assessment_id,
@@ -115,24 +114,20 @@ def list_submissions(conn, *, assessment_id, learner_id, visible_to, limit, offs
         "offset": offset,
         "budget": byte_budget,
     }
-    total = fetch_value(
-        conn,
-        """
-        select count(*)
-        from submissions s
+    where = """
         where s.assessment_id = %(assessment_id)s
           and (%(learner_id)s::text is null or s.learner_id = %(learner_id)s)
           and (%(visible_to)s::text is null or s.learner_id = %(visible_to)s)
-        """,
-        params,
-    )
-    return fetch_iter(
+    """
+    count = f"select count(*) from submissions s {where}"
+    rows = fetch_iter(
         conn,
-        """
+        f"""
         select s.id, s.assessment_id, s.learner_id, s.attempt_id, s.attempt_number, s.score, s.passed,
                s.points_earned, s.points_possible, s.submitted_at,
                case when s.page_bytes <= %(budget)s then s.results end as results,
-               s.page_bytes <= %(budget)s as fits
+               s.page_bytes <= %(budget)s as fits,
+               ({count}) as page_total
         from (
             select page.*,
                    sum(coalesce(page.result_bytes, octet_length(page.results::text)) + 1024)
@@ -140,9 +135,7 @@ def list_submissions(conn, *, assessment_id, learner_id, visible_to, limit, offs
             from (
                 select *
                 from submissions s
-                where s.assessment_id = %(assessment_id)s
-                  and (%(learner_id)s::text is null or s.learner_id = %(learner_id)s)
-                  and (%(visible_to)s::text is null or s.learner_id = %(visible_to)s)
+                {where}
                 order by s.submitted_at, s.id
                 limit %(limit)s offset %(offset)s
             ) as page
@@ -150,4 +143,16 @@ def list_submissions(conn, *, assessment_id, learner_id, visible_to, limit, offs
         order by s.submitted_at, s.id
         """,
         params,
-    ), total
+    )
+    first = next(rows, None)
+    if first is None:
+        return iter(()), fetch_value(conn, count, params)
+    total = first.pop("page_total")
+    return _without_total(first, rows), total
+
+
+def _without_total(first, rows):
+    yield first
+    for row in rows:
+        del row["page_total"]
+        yield row

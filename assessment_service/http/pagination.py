@@ -7,6 +7,9 @@ from flask import current_app, request
 
 from ..core.jsonio import dumps
 
+# Below this, a page's body is joined: one write to the socket rather than one per piece.
+JOIN_BELOW_BYTES = 1024 * 1024
+
 
 def page_window(query):
     """(limit, offset) of the page that `query` (with page, per_page) asks for."""
@@ -24,8 +27,8 @@ def encoded(item):
 
 
 def paginated_encoded(items, total, query):
-    """paginated() of items already encoded: the body is sent as the pieces it is made of,
-    never joined into one string (a page of big items is not held twice)."""
+    """paginated() of items already encoded. A big page is sent as the pieces it is made of,
+    never joined (it is not held twice); a small one as one body, in one write."""
     page, per_page = query["page"], query["per_page"]
     total_pages = max(1, math.ceil(total / per_page))
     pagination = dumps({"page": page, "per_page": per_page, "total": total, "total_pages": total_pages})
@@ -35,9 +38,11 @@ def paginated_encoded(items, total, query):
             pieces.append(b", ")
         pieces.append(item)
     pieces.append(b'], "pagination": ' + pagination.encode() + b"}\n")
-    response = current_app.response_class(pieces, mimetype="application/json")
+    size = sum(len(piece) for piece in pieces)
+    body = b"".join(pieces) if size <= JOIN_BELOW_BYTES else pieces
+    response = current_app.response_class(body, mimetype="application/json")
     response.headers["Content-Type"] = "application/json; charset=utf-8"
-    response.headers["Content-Length"] = str(sum(len(piece) for piece in pieces))
+    response.headers["Content-Length"] = str(size)
     links = {"first": 1, "last": total_pages}
     if page > 1:
         links["prev"] = min(page - 1, total_pages)

@@ -51,15 +51,17 @@ def get_user(conn, user_id):
 
 
 def list_users(conn, *, limit, offset):
+    count = "select count(*) from users"
     return fetch_page(
         conn,
-        """
-        select id, name, email, role, created_at
+        f"""
+        select id, name, email, role, created_at,
+               ({count}) as page_total
         from users
         order by created_at, id
         limit %(limit)s offset %(offset)s
         """,
-        "select count(*) from users",
+        count,
         {"limit": limit, "offset": offset},
     )
 

@@ -56,7 +56,19 @@ def execute(conn, query, params=None):
 
 
 def fetch_page(conn, query, count_query, params):
-    """(rows, total) of one page of a list: the page's rows as dicts, then the exact total
-    from a count(*) of its own (one pattern for every list: a count(*) over () on the page
-    query would read every matching row in full)."""
-    return fetch_all(conn, query, params), fetch_value(conn, count_query, params)
+    """(rows, total) of one page of a list, in one round trip.
+
+    The exact total is `count_query`, a count(*) of its own (an index-only scan where an
+    index covers the filter; a count(*) over () would read every matching row in full).
+    `query` carries it on each row as `(count_query) as page_total`, an uncorrelated
+    subquery that runs once; an empty page has no row to carry it, so it is asked alone.
+    """
+    rows = fetch_all(conn, query, params)
+    return rows, page_total(rows) if rows else fetch_value(conn, count_query, params)
+
+
+def page_total(rows):
+    """The page_total every row of a page carries, taken off the rows."""
+    for row in rows:
+        total = row.pop("page_total")
+    return total

@@ -112,16 +112,18 @@ def list_attempts(conn, *, assessment_id, learner_id, visible_to, limit, offset,
           and (%(learner_id)s::text is null or learner_id = %(learner_id)s)
           and (%(visible_to)s::text is null or learner_id = %(visible_to)s)
     """
+    count = f"select count(*) from attempts {where}"
     return fetch_page(
         conn,
         f"""
-        select {ATTEMPT_COLUMNS}
+        select {ATTEMPT_COLUMNS},
+               ({count}) as page_total
         from attempts
         {where}
         order by started_at, id
         limit %(limit)s offset %(offset)s
         """,
-        f"select count(*) from attempts {where}",
+        count,
         {
             "assessment_id": assessment_id,
             "learner_id": learner_id,

@@ -100,12 +100,14 @@ def list_assessments(conn, *, visible_to, course_id, limit, offset):
         where (%(course_id)s::text is null or a.course_id = %(course_id)s)
           and {visibility}
     """
+    count = f"select count(*) from assessments a {where}"
     return fetch_page(
         conn,
         f"""
         select {ASSESSMENT_COLUMNS},
                totals.question_count,
-               totals.points_possible
+               totals.points_possible,
+               ({count}) as page_total
         from assessments a
         cross join lateral (
             select count(*) as question_count, coalesce(sum(q.points), 0.00) as points_possible
@@ -116,7 +118,7 @@ def list_assessments(conn, *, visible_to, course_id, limit, offset):
         order by a.created_at, a.id
         limit %(limit)s offset %(offset)s
         """,
-        f"select count(*) from assessments a {where}",
+        count,
         params,
     )
 
