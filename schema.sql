@@ -76,6 +76,13 @@ begin
         check (status <> 'active' or completed_at is null);
 exception when duplicate_object then null;
 end $$;
+-- A standing time multiplier for every timed assessment of the course (an accommodation).
+alter table enrollments add column if not exists time_multiplier numeric(3, 2);
+do $$
+begin
+    alter table enrollments add constraint enrollments_time_multiplier_check check (time_multiplier between 1.00 and 5.00);
+exception when duplicate_object then null;
+end $$;
 -- Course lists for a user, and GET /courses/{id}/enrollments in creation order.
 create index if not exists enrollments_user_id_idx on enrollments (user_id, course_id);
 create index if not exists enrollments_course_created_idx on enrollments (course_id, created_at, id);
@@ -92,6 +99,25 @@ create table if not exists assessments (
 );
 create index if not exists assessments_course_created_idx on assessments (course_id, created_at, id);
 create index if not exists assessments_created_at_idx on assessments (created_at, id);
+
+-- Taking an assessment over time (contract section 14): the availability window, an
+-- informational due date, a cooldown between attempts, what happens at the deadline.
+alter table assessments add column if not exists available_from timestamptz;
+alter table assessments add column if not exists available_until timestamptz;
+alter table assessments add column if not exists due_at timestamptz;
+alter table assessments add column if not exists cooldown_minutes integer;
+alter table assessments add column if not exists on_expiry text not null default 'submit_saved';
+do $$
+begin
+    alter table assessments add constraint assessments_window_check check (
+        (available_from is null or available_until is null or available_from < available_until)
+        and (due_at is null or available_from is null or due_at >= available_from)
+        and (due_at is null or available_until is null or due_at <= available_until)
+        and (cooldown_minutes is null or cooldown_minutes >= 1)
+        and on_expiry in ('submit_saved', 'discard')
+    );
+exception when duplicate_object then null;
+end $$;
 
 create table if not exists questions (
     id             text primary key,
@@ -139,6 +165,15 @@ create unique index if not exists attempts_one_in_progress_key
     on attempts (assessment_id, learner_id) where status = 'in_progress';
 create index if not exists attempts_learner_idx on attempts (learner_id);
 
+-- Drafts: the answers saved during an attempt (question id -> answer) and their revision;
+-- ended_at: when the attempt ended (submitted, or its time ran out), which a cooldown counts from.
+alter table attempts add column if not exists saved_answers jsonb not null default '{}';
+alter table attempts add column if not exists revision integer not null default 0;
+alter table attempts add column if not exists saved_at timestamptz;
+alter table attempts add column if not exists ended_at timestamptz;
+-- The deadline worker finds attempts whose time ran out by this (few rows: those in progress).
+create index if not exists attempts_deadline_idx on attempts (expires_at) where status = 'in_progress';
+
 create table if not exists submissions (
     id               text primary key,
     assessment_id    text not null references assessments (id),
@@ -158,6 +193,15 @@ create table if not exists submissions (
     constraint submissions_attempt_key unique (attempt_id),
     constraint submissions_number_key unique (assessment_id, learner_id, attempt_number)
 );
+-- Who ended the attempt (the learner, or the deadline from saved answers), and whether
+-- the submission came after the (effective) due date.
+alter table submissions add column if not exists finalized_by text not null default 'learner';
+alter table submissions add column if not exists late boolean not null default false;
+do $$
+begin
+    alter table submissions add constraint submissions_finalized_by_check check (finalized_by in ('learner', 'deadline'));
+exception when duplicate_object then null;
+end $$;
 -- The answers are kept once, in results (earlier versions kept them twice).
 alter table submissions alter column answers drop not null;
 -- octet_length of results as written, so that a page of submissions is bounded in size
@@ -189,3 +233,26 @@ set response_body = case
     end
 where response_body like '{"user": {%"token": {%"value": %'
    or response_body like '{"id": "tok\_%"value": %';
+
+-- Accommodations: one learner's settings on one assessment, each replacing the
+-- assessment's (contract section 14).
+create table if not exists overrides (
+    id                  text primary key,
+    assessment_id       text not null references assessments (id) on delete cascade,
+    learner_id          text not null references users (id),
+    extra_attempts      integer not null default 0 check (extra_attempts between 0 and 1000),
+    extra_time_minutes  integer check (extra_time_minutes between 0 and 10080),
+    time_multiplier     numeric(3, 2) check (time_multiplier between 1.00 and 5.00),
+    available_from      timestamptz,
+    available_until     timestamptz,
+    due_at              timestamptz,
+    reason              text check (length(reason) <= 500),
+    created_at          timestamptz not null default clock_timestamp(),
+    updated_at          timestamptz not null default clock_timestamp(),
+    constraint overrides_one_time_setting_check check (extra_time_minutes is null or time_multiplier is null),
+    constraint overrides_window_check check (available_from is null or available_until is null or available_from < available_until),
+    -- One per learner and assessment; every start and submission reads it by this pair.
+    constraint overrides_learner_key unique (assessment_id, learner_id)
+);
+-- GET /assessments/{id}/overrides pages in creation order.
+create index if not exists overrides_assessment_created_idx on overrides (assessment_id, created_at, id);

@@ -13,6 +13,7 @@ attempt that the per-object routes read) and `classmate` are active learners of 
 of B only. `revoked` is the learner's own token after it was revoked.
 """
 
+import datetime
 import io
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ import webtest
 from assessment_service import create_app
 from assessment_service.config import Config
 from helpers.api import API
+from helpers.db import TABLES
 from helpers.users import new_user
 
 CALLERS = (
@@ -128,7 +130,7 @@ def _visible_courses():
 
 
 def _visible_assessments():
-    in_course = {"course_a": {"assessment", "spare_assessment"}, "course_b": {"assessment_b"}}
+    in_course = {"course_a": {"assessment", "spare_assessment", "timed_assessment"}, "course_b": {"assessment_b"}}
     return {caller: set().union(*(in_course[course] for course in courses)) for caller, courses in _visible_courses().items()}
 
 
@@ -206,7 +208,7 @@ ROUTES = {
         ),
         body={"course_id": "{course_a}", "title": "Matrix quiz", "passing_score": 50},
         stored="select count(*) from assessments where course_id = %(course_a)s",
-        stored_after=3,
+        stored_after=4,
     ),
     ("GET", f"{API}/assessments"): Route(f"{API}/assessments", everyone(OK), visible=_visible_assessments()),
     ("GET", f"{API}/assessments/<id:assessment_id>"): Route(ASSESSMENT, readers_of_a(OK), keys_for_managers=True),
@@ -276,6 +278,53 @@ ROUTES = {
     ("GET", f"{API}/assessments/<id:assessment_id>/attempts/<id:attempt_id>"): Route(
         ASSESSMENT + "/attempts/{attempt_learner}", readers_of_a(OK, readers=["admin", "instructor", "learner"])
     ),
+    # ------------------------------------------------------------ taking over time (section 14)
+    ("PUT", f"{API}/assessments/<id:assessment_id>/overrides/<id:learner_id>"): Route(
+        ASSESSMENT + "/overrides/{classmate_id}",
+        managers_of_a(CREATED),
+        body={"extra_attempts": 2, "reason": "matrix"},
+        stored="select count(*) from overrides where learner_id = %(classmate_id)s",
+        stored_after=1,
+    ),
+    ("GET", f"{API}/assessments/<id:assessment_id>/overrides"): Route(ASSESSMENT + "/overrides", managers_of_a(OK)),
+    ("GET", f"{API}/assessments/<id:assessment_id>/overrides/<id:learner_id>"): Route(
+        ASSESSMENT + "/overrides/{learner_id}", readers_of_a(OK, readers=["admin", "instructor", "learner"])
+    ),
+    ("DELETE", f"{API}/assessments/<id:assessment_id>/overrides/<id:learner_id>"): Route(
+        ASSESSMENT + "/overrides/{learner_id}",
+        managers_of_a(NO_CONTENT),
+        stored="select count(*) from overrides where learner_id = %(learner_id)s",
+        stored_after=0,
+    ),
+    ("GET", f"{API}/assessments/<id:assessment_id>/policy"): Route(
+        ASSESSMENT + "/policy",
+        # Managers name the learner (?learner_id=); without it, 400. A learner reads their own.
+        signed_in(
+            {
+                "admin": Expect(400, "invalid_parameter"),
+                "instructor": Expect(400, "invalid_parameter"),
+                "learner": OK,
+                "classmate": OK,
+                "dropped_learner": OK,
+            },
+            NOT_FOUND,
+        ),
+    ),
+    ("PATCH", f"{API}/assessments/<id:assessment_id>/attempts/<id:attempt_id>/answers"): Route(
+        API + "/assessments/{timed_assessment}/attempts/{attempt_in_progress}/answers",
+        # Like submitting, but the attempt is the learner's own: a classmate's try is 404.
+        signed_in({**{caller: NOT_ENROLLED for caller in LEARNERS}, "learner": OK, "classmate": NOT_FOUND}, FORBIDDEN),
+        body={"answers": [{"question_id": "{timed_question}", "answer": True}]},
+        stored="select revision from attempts where id = %(attempt_in_progress)s",
+        stored_after=1,
+    ),
+    ("POST", f"{API}/assessments/<id:assessment_id>/attempts/<id:attempt_id>/extend"): Route(
+        API + "/assessments/{timed_assessment}/attempts/{attempt_in_progress}/extend",
+        managers_of_a(OK),
+        body={"minutes": 15},
+        stored="select expires_at - started_at from attempts where id = %(attempt_in_progress)s",
+        stored_after=datetime.timedelta(minutes=75),
+    ),
     # ------------------------------------------------------------ operations (section 11)
     ("GET", f"{API}/openapi.json"): Route(f"{API}/openapi.json", {caller: OK for caller in CALLERS}, describes_fields=True),
 }
@@ -285,8 +334,6 @@ ROUTES = {
 #
 # Built once for the module through the API (an app of its own, on the run's test database),
 # then saved table by table; a row that may have changed anything puts it back exactly.
-
-TABLES_IN_ORDER = ("users", "tokens", "courses", "enrollments", "assessments", "questions", "attempts", "submissions", "idempotency_keys")
 
 
 @dataclass
@@ -300,7 +347,7 @@ class World:
     def save(self, conn):
         self.snapshot = {}
         with conn.cursor() as cur:
-            for table in TABLES_IN_ORDER:
+            for table in TABLES:
                 buffer = io.StringIO()
                 cur.copy_expert(f"copy {table} to stdout", buffer)
                 self.snapshot[table] = buffer.getvalue()
@@ -308,8 +355,8 @@ class World:
     def restore(self, conn):
         with conn.cursor() as cur:
             cur.execute("begin")
-            cur.execute(f"truncate {', '.join(TABLES_IN_ORDER)}")
-            for table in TABLES_IN_ORDER:
+            cur.execute(f"truncate {', '.join(TABLES)}")
+            for table in TABLES:
                 cur.copy_expert(f"copy {table} from stdin", io.StringIO(self.snapshot[table]))
             cur.execute("commit")
 
@@ -336,7 +383,7 @@ def _answer(question):
 @pytest.fixture(scope="module")
 def matrix_app(database_dsn):
     with psycopg2.connect(database_dsn) as conn, conn.cursor() as cur:
-        cur.execute(f"truncate {', '.join(TABLES_IN_ORDER)}")
+        cur.execute(f"truncate {', '.join(TABLES)}")
     conn.close()
     app = create_app(Config(DATABASE_URL=database_dsn, TESTING=True, ACCESS_LOG=False, LOG_LEVEL="WARNING"))
     yield app
@@ -417,6 +464,14 @@ def saved_world(matrix_app, matrix_client, matrix_conn):
     }
     testapp.patch_json(f"{API}/courses/{course_a}/enrollments/{dropped_enrollment}", {"status": "dropped"}, headers=admin, status=200)
 
+    # An override for the learner; and a timed assessment in which they have an attempt in progress.
+    testapp.put_json(f"{API}/assessments/{assessment_x}/overrides/{users['learner']}", {"extra_attempts": 1}, headers=admin, status=201)
+    timed = post(
+        f"{API}/assessments", {"course_id": course_a, "title": "Timed", "passing_score": 50, "time_limit_minutes": 60}, "instructor"
+    )
+    timed_question = post(f"{API}/assessments/{timed['id']}/questions", _questions()[-1], "instructor")
+    in_progress = testapp.post(f"{API}/assessments/{timed['id']}/attempts", headers=headers["learner"], status=201).json
+
     # The learner holds three tokens: the first (in `headers`), a spare one and a revoked one.
     spare_token = post(f"{API}/users/{users['learner']}/tokens", None, "learner")
     revoked = post(f"{API}/users/{users['learner']}/tokens", None, "learner")
@@ -432,6 +487,10 @@ def saved_world(matrix_app, matrix_client, matrix_conn):
         "assessment_b": assessment_b,
         "question": questions[0]["id"],
         "learner_id": users["learner"],
+        "classmate_id": users["classmate"],
+        "timed_assessment": timed["id"],
+        "timed_question": timed_question["id"],
+        "attempt_in_progress": in_progress["id"],
         "newcomer_id": users["newcomer"],
         "spare_token": spare_token["id"],
         "classmate_enrollment": classmate_enrollment,
@@ -471,7 +530,8 @@ def answer_keys_in(document, path="$"):
 
 
 def database_state(db_conn):
-    """Row counts of every table, revoked tokens, and the last change of any updatable row."""
+    """Row counts of every table, revoked tokens, the last change of any updatable row, and
+    what drafts and extensions change in attempts."""
     with db_conn.cursor() as cur:
         cur.execute(
             """
@@ -485,7 +545,11 @@ def database_state(db_conn):
                    (select max(updated_at) from assessments),
                    (select count(*) from questions),
                    (select max(updated_at) from questions),
+                   (select count(*) from overrides),
+                   (select max(updated_at) from overrides),
                    (select count(*) from attempts),
+                   (select sum(revision) from attempts),
+                   (select max(expires_at) from attempts),
                    (select count(*) from submissions),
                    (select count(*) from idempotency_keys)
             """
@@ -505,6 +569,8 @@ def fill(template, ids):
         return template.format(**ids)
     if isinstance(template, dict):
         return {key: fill(value, ids) for key, value in template.items()}
+    if isinstance(template, list):
+        return [fill(value, ids) for value in template]
     return template
 
 

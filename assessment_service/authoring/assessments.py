@@ -13,15 +13,32 @@ def assessment_json(row, question_count, points_possible):
     return {
         "id": row["id"],
         "course_id": row["course_id"],
-        "title": row["title"],
-        "passing_score": row["passing_score"],
-        "time_limit_minutes": row["time_limit_minutes"],
-        "max_attempts": row["max_attempts"],
+        **{name: row[name] for name in sql.SETTINGS},
         "question_count": question_count,
         "points_possible": points_possible,
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
     }
+
+
+def check_window(available_from, available_until, due_at):
+    """422 unless the window opens before it closes and the due date lies within it."""
+    errors = {}
+    if available_from is not None and available_until is not None and available_from >= available_until:
+        errors["available_until"] = ["Must be later than available_from."]
+    if due_at is not None and available_from is not None and due_at < available_from:
+        errors["due_at"] = ["Must not be earlier than available_from."]
+    if due_at is not None and available_until is not None and due_at > available_until:
+        errors["due_at"] = ["Must not be later than available_until."]
+    if errors:
+        raise validation_failed(errors)
+
+
+def change_assessment(conn, row, changes):
+    """Apply a PATCH to a loaded assessment row: the window is checked as it will be."""
+    merged = {**row, **changes}
+    check_window(merged["available_from"], merged["available_until"], merged["due_at"])
+    return with_totals(conn, sql.update_assessment(conn, assessment_id=row["id"], changes=changes))
 
 
 def with_totals(conn, row):
@@ -39,13 +56,7 @@ def create_assessment(conn, user, body):
         if error.status != 404:
             raise
         raise validation_failed({"course_id": ["No such course."]}) from None
-    row = sql.insert_assessment(
-        conn,
-        assessment_id=new_id("asmnt"),
-        course_id=body["course_id"],
-        title=body["title"],
-        passing_score=body["passing_score"],
-        time_limit_minutes=body.get("time_limit_minutes"),
-        max_attempts=body.get("max_attempts"),
-    )
+    check_window(body.get("available_from"), body.get("available_until"), body.get("due_at"))
+    settings = {name: value for name, value in body.items() if name != "course_id"}
+    row = sql.insert_assessment(conn, assessment_id=new_id("asmnt"), course_id=body["course_id"], settings=settings)
     return assessment_json(row, 0, Decimal("0.00"))

@@ -5,17 +5,18 @@ from decimal import Decimal
 from flask import Blueprint, jsonify
 
 from ..core.errors import conflict, not_found
-from ..courses.permissions import enrollment_of, may_see_answer_keys
+from ..courses.permissions import enrollment_of, may_manage_course, may_see_answer_keys
 from ..http.bodies import parse_body, parse_query
-from ..http.fields import page_of
+from ..http.fields import PageQuery, page_of
 from ..http.openapi import documented
 from ..http.pagination import page_window, paginated
 from ..http.responses import created, no_content
 from ..identity.authentication import current_user
 from ..identity.roles import require_admin_or_instructor
 from ..platform import db
-from .assessments import assessment_json, create_assessment, with_totals
+from .assessments import assessment_json, change_assessment, create_assessment
 from .loaders import load_assessment
+from .overrides import override_json, put_override, remove_override
 from .questions import add_question, edit_question, question_json, question_to_edit, remove_question
 from .schemas import (
     AssessmentPatchSchema,
@@ -24,11 +25,14 @@ from .schemas import (
     AssessmentWithQuestionsSchema,
     NewAssessmentSchema,
     NewQuestionSchema,
+    OverrideBodySchema,
+    OverrideSchema,
     QuestionListSchema,
     QuestionPatchSchema,
     QuestionSchema,
 )
 from .sql import assessments as assessments_sql
+from .sql import overrides as overrides_sql
 from .sql import questions as questions_sql
 
 bp = Blueprint("authoring", __name__)
@@ -38,6 +42,8 @@ assessment_patch_schema = AssessmentPatchSchema()
 assessment_query_schema = AssessmentQuery()
 new_question_schema = NewQuestionSchema()
 question_patch_schema = QuestionPatchSchema()
+override_body_schema = OverrideBodySchema()
+page_query_schema = PageQuery()
 
 
 # ---------------------------------------------------------------- assessments
@@ -88,10 +94,9 @@ def get_assessment(assessment_id):
 )
 def patch_assessment(assessment_id):
     conn = db.connection()
-    load_assessment(conn, current_user(), assessment_id, manage=True)
+    row = load_assessment(conn, current_user(), assessment_id, manage=True)
     changes = parse_body(assessment_patch_schema)
-    updated = assessments_sql.update_assessment(conn, assessment_id=assessment_id, changes=changes)
-    return jsonify(with_totals(conn, updated))
+    return jsonify(change_assessment(conn, row, changes))
 
 
 @bp.delete("/assessments/<id:assessment_id>")
@@ -156,4 +161,61 @@ def delete_question(assessment_id, question_id):
     conn = db.connection()
     load_assessment(conn, current_user(), assessment_id, manage=True)
     remove_question(conn, assessment_id, question_id)
+    return no_content()
+
+
+# ---------------------------------------------------------------- overrides
+
+
+@bp.put("/assessments/<id:assessment_id>/overrides/<id:learner_id>")
+@documented(
+    "Set a learner's accommodations (admin or course instructor)",
+    body=OverrideBodySchema,
+    response=OverrideSchema,
+    status=201,
+    also={200: "The learner's override, replaced"},
+)
+def put_learner_override(assessment_id, learner_id):
+    conn = db.connection()
+    assessment = load_assessment(conn, current_user(), assessment_id, manage=True)
+    body = parse_body(override_body_schema)
+    override, is_new = put_override(conn, assessment, learner_id, body)
+    if is_new:
+        return created(override_json(override), f"/api/v1/assessments/{assessment_id}/overrides/{learner_id}")
+    return jsonify(override_json(override))
+
+
+@bp.get("/assessments/<id:assessment_id>/overrides")
+@documented(
+    "List an assessment's overrides (admin or course instructor)", query=PageQuery, response=page_of(OverrideSchema), paginated_list=True
+)
+def get_overrides(assessment_id):
+    conn = db.connection()
+    load_assessment(conn, current_user(), assessment_id, manage=True)
+    query = parse_query(page_query_schema)
+    limit, offset = page_window(query)
+    rows, total = overrides_sql.list_overrides(conn, assessment_id=assessment_id, limit=limit, offset=offset)
+    return paginated([override_json(row) for row in rows], total, query)
+
+
+@bp.get("/assessments/<id:assessment_id>/overrides/<id:learner_id>")
+@documented("Get a learner's override (managers, and that learner)", response=OverrideSchema)
+def get_learner_override(assessment_id, learner_id):
+    user = current_user()
+    conn = db.connection()
+    assessment = load_assessment(conn, user, assessment_id)
+    override = None
+    if user["id"] == learner_id or may_manage_course(user, enrollment_of(assessment)):
+        override = overrides_sql.get_override(conn, assessment_id=assessment_id, learner_id=learner_id)
+    if override is None:
+        raise not_found("override")
+    return jsonify(override_json(override))
+
+
+@bp.delete("/assessments/<id:assessment_id>/overrides/<id:learner_id>")
+@documented("Remove a learner's override (admin or course instructor)", status=204)
+def delete_learner_override(assessment_id, learner_id):
+    conn = db.connection()
+    assessment = load_assessment(conn, current_user(), assessment_id, manage=True)
+    remove_override(conn, assessment, learner_id)
     return no_content()

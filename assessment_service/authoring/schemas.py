@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, fields, validate
 
-from ..http.fields import TITLE, BoundedList, ExactDecimal, PageQuery, PublicId, StrictBoolean, StrictInteger, Timestamp
+from ..http.fields import TITLE, BoundedList, ExactDecimal, Moment, PageQuery, PublicId, StrictBoolean, StrictInteger, Timestamp
 from .question_types import QUESTION_TYPES, SCORING_MODES
 from .question_types.numeric import MAX_KEY, MAX_KEY_PLACES
 
@@ -88,11 +88,21 @@ class QuestionListSchema(Schema):
 # ---------------------------------------------------------------- assessments
 
 
+ON_EXPIRY = ("submit_saved", "discard")
+
+
 class AssessmentPatchSchema(Schema):
     title = fields.String(validate=TITLE)
     passing_score = StrictInteger(validate=validate.Range(min=1, max=100))
     time_limit_minutes = StrictInteger(allow_none=True, validate=validate.Range(min=1, max=525_600))
     max_attempts = StrictInteger(allow_none=True, validate=validate.Range(min=1, max=10_000))
+    available_from = Moment(allow_none=True, metadata={"description": "Before it, no attempt starts and no submission is taken."})
+    available_until = Moment(allow_none=True, metadata={"description": "From it on, no attempt starts and no submission is taken."})
+    due_at = Moment(allow_none=True, metadata={"description": "Informational; a submission after it is late."})
+    cooldown_minutes = StrictInteger(allow_none=True, validate=validate.Range(min=1, max=525_600))
+    on_expiry = fields.String(
+        validate=validate.OneOf(ON_EXPIRY), metadata={"description": "What the deadline does with an attempt's saved answers."}
+    )
 
 
 class NewAssessmentSchema(AssessmentPatchSchema):
@@ -112,6 +122,11 @@ class AssessmentSchema(Schema):
     passing_score = fields.Integer(required=True)
     time_limit_minutes = fields.Integer(required=True, allow_none=True)
     max_attempts = fields.Integer(required=True, allow_none=True)
+    available_from = Timestamp(required=True, allow_none=True)
+    available_until = Timestamp(required=True, allow_none=True)
+    due_at = Timestamp(required=True, allow_none=True)
+    cooldown_minutes = fields.Integer(required=True, allow_none=True)
+    on_expiry = fields.String(required=True)
     question_count = fields.Integer(required=True)
     points_possible = fields.Decimal(required=True)
     created_at = Timestamp(required=True)
@@ -120,3 +135,40 @@ class AssessmentSchema(Schema):
 
 class AssessmentWithQuestionsSchema(AssessmentSchema):
     questions = fields.List(fields.Nested(QuestionSchema), required=True)
+
+
+# ---------------------------------------------------------------- overrides
+
+
+class OverrideBodySchema(Schema):
+    """A learner's whole override (PUT replaces it): each setting replaces the assessment's."""
+
+    extra_attempts = StrictInteger(
+        load_default=0, validate=validate.Range(min=0, max=1000), metadata={"description": "Added to max_attempts."}
+    )
+    extra_time_minutes = StrictInteger(allow_none=True, validate=validate.Range(min=0, max=10_080))
+    time_multiplier = ExactDecimal(
+        allow_none=True,
+        max_places=2,
+        validate=validate.Range(min=Decimal("1.00"), max=Decimal("5.00")),
+        metadata={"description": "1.00-5.00"},
+    )
+    available_from = Moment(allow_none=True)
+    available_until = Moment(allow_none=True)
+    due_at = Moment(allow_none=True)
+    reason = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class OverrideSchema(Schema):
+    id = fields.String(required=True)
+    assessment_id = fields.String(required=True)
+    learner_id = fields.String(required=True)
+    extra_attempts = fields.Integer(required=True)
+    extra_time_minutes = fields.Integer(required=True, allow_none=True)
+    time_multiplier = fields.Decimal(required=True, allow_none=True)
+    available_from = Timestamp(required=True, allow_none=True)
+    available_until = Timestamp(required=True, allow_none=True)
+    due_at = Timestamp(required=True, allow_none=True)
+    reason = fields.String(required=True, allow_none=True)
+    created_at = Timestamp(required=True)
+    updated_at = Timestamp(required=True)

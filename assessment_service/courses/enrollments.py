@@ -5,9 +5,11 @@ from ..core.ids import new_id
 from ..identity import sql as identity_sql
 from . import sql
 
+ENROLLMENT_KEYS = ("id", "course_id", "user_id", "role", "status", "time_multiplier", "created_at", "updated_at")
+
 
 def enrollment_json(row):
-    return {key: row[key] for key in ("id", "course_id", "user_id", "role", "status", "created_at", "updated_at")}
+    return {key: row[key] for key in ENROLLMENT_KEYS}
 
 
 def check_role_matches(user, role):
@@ -38,10 +40,14 @@ def enroll(conn, *, course_id, user_id, role, status):
     return enrollment
 
 
-def change_status(conn, *, course_id, enrollment_id, status):
-    """The enrollment with its new status (404 when unknown, 409 when the change is not allowed)."""
+def change_enrollment(conn, *, course_id, enrollment_id, changes):
+    """The enrollment with its new status and/or time multiplier (404 when unknown, 409 when
+    the status change is not allowed, 422 for a multiplier on an instructor's enrollment)."""
     enrollment = sql.get_enrollment_for_update(conn, course_id=course_id, enrollment_id=enrollment_id)
     if enrollment is None:
         raise not_found("enrollment")
-    check_status_change(enrollment, status)
-    return sql.update_enrollment_status(conn, enrollment_id=enrollment_id, status=status)
+    if "status" in changes:
+        check_status_change(enrollment, changes["status"])
+    if changes.get("time_multiplier") is not None and enrollment["role"] != "learner":
+        raise validation_failed({"time_multiplier": ["Only a learner's enrollment takes a time multiplier."]})
+    return sql.update_enrollment(conn, enrollment_id=enrollment_id, changes=changes)

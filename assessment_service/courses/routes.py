@@ -12,7 +12,7 @@ from ..identity.roles import require_admin_or_instructor
 from ..platform import db
 from . import sql
 from .courses import course_json, create_course
-from .enrollments import change_status, enroll, enrollment_json
+from .enrollments import change_enrollment, enroll, enrollment_json
 from .loaders import load_course
 from .schemas import CourseSchema, EnrollmentPatchSchema, EnrollmentSchema, NewCourseSchema, NewEnrollmentSchema
 
@@ -75,10 +75,14 @@ def get_enrollments(course_id):
 
 
 @bp.patch("/courses/<id:course_id>/enrollments/<id:enrollment_id>")
-@documented("Change an enrollment's status (admin or course instructor)", body=EnrollmentPatchSchema, response=EnrollmentSchema)
+@documented(
+    "Change an enrollment's status or standing time multiplier (admin or course instructor)",
+    body=EnrollmentPatchSchema,
+    response=EnrollmentSchema,
+)
 def patch_enrollment(course_id, enrollment_id):
     conn = db.connection()
     load_course(conn, current_user(), course_id, manage=True)
     body = parse_body(enrollment_patch_schema)
-    updated = change_status(conn, course_id=course_id, enrollment_id=enrollment_id, status=body["status"])
+    updated = change_enrollment(conn, course_id=course_id, enrollment_id=enrollment_id, changes=body)
     return jsonify(enrollment_json(updated))

@@ -1,8 +1,15 @@
 """The bodies of the courses and enrollments routes."""
 
-from marshmallow import Schema, fields, validate
+from decimal import Decimal
 
-from ..http.fields import TITLE, PublicId, Timestamp
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..http.fields import TITLE, ExactDecimal, PublicId, Timestamp
+
+# A standing accommodation on every timed assessment of the course.
+TIME_MULTIPLIER = ExactDecimal(
+    allow_none=True, max_places=2, validate=validate.Range(min=Decimal("1.00"), max=Decimal("5.00")), metadata={"description": "1.00-5.00"}
+)
 
 ENROLLMENT_ROLES = ("learner", "instructor")
 ENROLLMENT_STATUSES = ("active", "completed", "dropped")
@@ -25,7 +32,13 @@ class NewEnrollmentSchema(Schema):
 
 
 class EnrollmentPatchSchema(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(ENROLLMENT_STATUSES))
+    status = fields.String(validate=validate.OneOf(ENROLLMENT_STATUSES))
+    time_multiplier = TIME_MULTIPLIER
+
+    @validates_schema
+    def _something_changes(self, data, **kwargs):
+        if not data:
+            raise ValidationError({"status": ["Give status, time_multiplier or both."]})
 
 
 class EnrollmentSchema(Schema):
@@ -34,5 +47,6 @@ class EnrollmentSchema(Schema):
     user_id = fields.String(required=True)
     role = fields.String(required=True)
     status = fields.String(required=True)
+    time_multiplier = fields.Decimal(required=True, allow_none=True)
     created_at = Timestamp(required=True)
     updated_at = Timestamp(required=True)

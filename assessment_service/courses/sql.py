@@ -2,7 +2,7 @@
 
 from ..platform.sql import fetch_one, fetch_page
 
-ENROLLMENT_COLUMNS = "id, course_id, user_id, role, status, created_at, updated_at"
+ENROLLMENT_COLUMNS = "id, course_id, user_id, role, status, time_multiplier, created_at, updated_at"
 
 
 def insert_course(conn, *, course_id, title):
@@ -105,18 +105,25 @@ def get_enrollment_for_update(conn, *, course_id, enrollment_id):
     )
 
 
-def update_enrollment_status(conn, *, enrollment_id, status):
+def update_enrollment(conn, *, enrollment_id, changes):
+    """Apply the given subset of (status, time_multiplier)."""
     return fetch_one(
         conn,
         f"""
         update enrollments
-        set status = %(status)s,
+        set status = coalesce(%(status)s, status),
+            time_multiplier = case when %(keep_multiplier)s then time_multiplier else %(time_multiplier)s end,
             completed_at = case when %(status)s = 'completed' then coalesce(completed_at, clock_timestamp()) else completed_at end,
             updated_at = clock_timestamp()
         where id = %(id)s
         returning {ENROLLMENT_COLUMNS}
         """,
-        {"id": enrollment_id, "status": status},
+        {
+            "id": enrollment_id,
+            "status": changes.get("status"),
+            "keep_multiplier": "time_multiplier" not in changes,
+            "time_multiplier": changes.get("time_multiplier"),
+        },
     )
 
 
@@ -134,4 +141,39 @@ def list_enrollments(conn, *, course_id, limit, offset):
         """,
         count,
         {"course_id": course_id, "limit": limit, "offset": offset},
+    )
+
+
+def lock_enrollment(conn, *, course_id, user_id):
+    """Lock the user's enrollment row for the rest of the transaction and return it, with
+    the database's clock (the transaction's start).
+
+    Every write that uses up an attempt takes this lock first, so one learner's attempts
+    on a course are numbered one at a time, on any number of workers and hosts; a change
+    to the learner's override takes it too, so that starts wait for it or it for them.
+    """
+    return fetch_one(
+        conn,
+        """
+        select id, role, status, time_multiplier, now() as db_now
+        from enrollments
+        where course_id = %(course_id)s
+          and user_id = %(user_id)s
+        for no key update
+        """,
+        {"course_id": course_id, "user_id": user_id},
+    )
+
+
+def enrollment_in(conn, *, course_id, user_id):
+    """The user's enrollment in the course (None when not enrolled), with the database's clock."""
+    return fetch_one(
+        conn,
+        f"""
+        select {ENROLLMENT_COLUMNS}, now() as db_now
+        from enrollments
+        where course_id = %(course_id)s
+          and user_id = %(user_id)s
+        """,
+        {"course_id": course_id, "user_id": user_id},
     )

@@ -13,11 +13,12 @@ learner_filter_query = LearnerFilterQuery()
 
 
 def one_row(assessment_id, what, fetch):
-    """fetch(conn) of the current request, when the caller may read it (404 otherwise)."""
+    """(the assessment, fetch(conn)) of the current request, when the caller may read the
+    row (404 otherwise)."""
     user = current_user()
     conn = db.connection()
     assessment = load_assessment(conn, user, assessment_id)
-    return require_own_row(user, assessment, fetch(conn), what)
+    return assessment, require_own_row(user, assessment, fetch(conn), what)
 
 
 def page_request(assessment_id):

@@ -16,7 +16,7 @@ bp = Blueprint("grading", __name__)
 @bp.get("/assessments/<id:assessment_id>/submissions/<id:submission_id>")
 @documented("Get a submission (learners: their own only)", response=SubmissionSchema)
 def get_submission(assessment_id, submission_id):
-    submission = one_row(
+    _, submission = one_row(
         assessment_id, "submission", lambda conn: sql.get_submission(conn, assessment_id=assessment_id, submission_id=submission_id)
     )
     return jsonify(submission_json(submission))

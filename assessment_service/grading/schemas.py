@@ -32,4 +32,6 @@ class SubmissionSchema(Schema):
     points_earned = fields.Decimal(required=True)
     points_possible = fields.Decimal(required=True)
     submitted_at = Timestamp(required=True)
+    finalized_by = fields.String(required=True, metadata={"enum": ["learner", "deadline"], "description": "Who ended the attempt."})
+    late = fields.Boolean(required=True, metadata={"description": "Stored after the learner's due date."})
     results = fields.List(fields.Nested(ResultSchema), required=True)

@@ -8,10 +8,10 @@ from ..core.jsonio import dumps
 from ..platform.sql import fetch_iter, fetch_one, fetch_value
 
 SUBMISSION_COLUMNS = """s.id, s.assessment_id, s.learner_id, s.attempt_id, s.attempt_number, s.score, s.passed,
-               s.points_earned, s.points_possible, s.results, s.submitted_at"""
+               s.points_earned, s.points_possible, s.results, s.submitted_at, s.finalized_by, s.late"""
 
 
-def _submission_params(submission_id, assessment_id, learner_id, scored):
+def _submission_params(submission_id, assessment_id, learner_id, scored, due_at):
     # The answers are kept once, in the results (each result holds its answer).
     results = dumps(scored["results"])
     return {
@@ -24,61 +24,72 @@ def _submission_params(submission_id, assessment_id, learner_id, scored):
         "points_possible": scored["points_possible"],
         "results": results,
         "result_bytes": len(results.encode("utf-8")),
+        "due_at": due_at,
     }
 
 
-_INSERT_SUBMISSION = (
-    """
+def _insert_submission(finalized_by):
+    """The insert of a submission for the `attempt` the statement's CTE wrote; late when
+    stored after the learner's due date."""
+    return f"""
         insert into submissions as s (
             id, assessment_id, learner_id, attempt_id, attempt_number,
-            score, passed, points_earned, points_possible, results, result_bytes, submitted_at
+            score, passed, points_earned, points_possible, results, result_bytes, submitted_at,
+            finalized_by, late
         )
         select %(submission_id)s, %(assessment_id)s, %(learner_id)s, attempt.id, attempt.attempt_number,
                %(score)s, %(passed)s, %(points_earned)s, %(points_possible)s, %(results)s::jsonb, %(result_bytes)s,
-               attempt.submitted_at
+               attempt.submitted_at, '{finalized_by}',
+               coalesce(attempt.submitted_at > %(due_at)s::timestamptz, false)
         from attempt
-        returning """
-    + SUBMISSION_COLUMNS
-)
+        returning {SUBMISSION_COLUMNS}"""
 
 
-def insert_submission_with_new_attempt(conn, *, attempt_id, attempt_number, submission_id, assessment_id, learner_id, scored):
+def insert_submission_with_new_attempt(conn, *, attempt_id, attempt_number, submission_id, assessment_id, learner_id, scored, due_at):
     """One statement: a new attempt, submitted at once, and its submission."""
-    params = _submission_params(submission_id, assessment_id, learner_id, scored)
+    params = _submission_params(submission_id, assessment_id, learner_id, scored, due_at)
     params.update({"attempt_id": attempt_id, "attempt_number": attempt_number})
     return fetch_one(
         conn,
         """
         with attempt as (
-            insert into attempts (id, assessment_id, learner_id, attempt_number, status, started_at, submitted_at)
+            insert into attempts (id, assessment_id, learner_id, attempt_number, status, started_at, submitted_at, ended_at)
             select %(attempt_id)s, %(assessment_id)s, %(learner_id)s, %(attempt_number)s, 'submitted',
-                   clock.now, clock.now
+                   clock.now, clock.now, clock.now
             from (select clock_timestamp() as now) as clock
             returning id, attempt_number, submitted_at
         )"""
-        + _INSERT_SUBMISSION,
+        + _insert_submission("learner"),
         params,
     )
 
 
-def insert_submission_closing_attempt(conn, *, attempt_id, submission_id, assessment_id, learner_id, scored):
-    """One statement: close the attempt in progress and store its submission."""
-    params = _submission_params(submission_id, assessment_id, learner_id, scored)
+def insert_submission_closing_attempt(conn, *, attempt_id, submission_id, assessment_id, learner_id, scored, due_at, by_deadline=False):
+    """One statement: close the attempt in progress and store its submission (the learner's,
+    or the deadline's from the saved answers: the attempt then ended when its time did)."""
+    params = _submission_params(submission_id, assessment_id, learner_id, scored, due_at)
     params["attempt_id"] = attempt_id
+    ended_at = "expires_at" if by_deadline else "clock_timestamp()"
     return fetch_one(
         conn,
-        """
+        f"""
         with attempt as (
             update attempts
             set status = 'submitted',
-                submitted_at = clock_timestamp()
+                submitted_at = clock_timestamp(),
+                ended_at = {ended_at}
             where id = %(attempt_id)s
               and status = 'in_progress'
             returning id, attempt_number, submitted_at
         )"""
-        + _INSERT_SUBMISSION,
+        + _insert_submission("deadline" if by_deadline else "learner"),
         params,
     )
+
+
+def submission_of_attempt(conn, attempt_id):
+    """(id, finalized_by) of the submission that closed an attempt, or None."""
+    return fetch_one(conn, "select id, finalized_by from submissions where attempt_id = %(id)s", {"id": attempt_id})
 
 
 def get_submission(conn, *, assessment_id, submission_id):
@@ -124,7 +135,7 @@ def list_submissions(conn, *, assessment_id, learner_id, visible_to, limit, offs
         conn,
         f"""
         select s.id, s.assessment_id, s.learner_id, s.attempt_id, s.attempt_number, s.score, s.passed,
-               s.points_earned, s.points_possible, s.submitted_at,
+               s.points_earned, s.points_possible, s.submitted_at, s.finalized_by, s.late,
                case when s.page_bytes <= %(budget)s then s.results end as results,
                s.page_bytes <= %(budget)s as fits,
                ({count}) as page_total

@@ -31,6 +31,8 @@ def submission_json(row):
         "points_earned": row["points_earned"],
         "points_possible": row["points_possible"],
         "submitted_at": row["submitted_at"],
+        "finalized_by": row["finalized_by"],
+        "late": row["late"],
         "results": [result_json(result) for result in row["results"]],
     }
 

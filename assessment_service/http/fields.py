@@ -1,5 +1,6 @@
 """Marshmallow pieces shared by the blueprints: strict fields, paging, the error envelope."""
 
+import datetime
 import decimal
 import re
 
@@ -115,6 +116,18 @@ def page_of(item_schema):
             "pagination": fields.Nested(PaginationSchema, required=True),
         },
     )
+
+
+class Moment(fields.AwareDateTime):
+    """An ISO 8601 date and time with its time zone (e.g. 2026-12-01T09:00:00Z), as a UTC datetime."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("Not a valid date and time.")
+        return super()._deserialize(value, attr, data, **kwargs).astimezone(datetime.UTC)
 
 
 Timestamp = fields.String  # ISO 8601 UTC, e.g. 2026-11-29T13:40:21.123Z (serialised by jsonio)

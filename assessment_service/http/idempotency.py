@@ -67,6 +67,16 @@ def claim_or_replay():
     return response
 
 
+def commit_before_error():
+    """Commit what the request has done so far, though it is about to answer an error (the
+    deadline's finalization of an attempt must stay). An error is never replayed, so the
+    key's claim is given up first: a retry finds that work done and answers alike."""
+    key = g.pop("idempotency_key", None)
+    if key is not None:
+        idempotency_sql.release(db.connection(), user_id=g.user["id"], key=key)
+    db.commit_now()
+
+
 def remember_response(response):
     """after_request: store a successful response next to its claim, in the same transaction."""
     key = g.pop("idempotency_key", None)

@@ -72,3 +72,8 @@ def sweep_expired(conn, *, ttl_hours, batch=100):
         """,
         {"ttl_hours": ttl_hours, "batch": batch},
     )
+
+
+def release(conn, *, user_id, key):
+    """Give a claim up (its request answers an error that must not be replayed)."""
+    execute(conn, "delete from idempotency_keys where user_id = %(user_id)s and key = %(key)s", {"user_id": user_id, "key": key})

@@ -7,6 +7,7 @@ never commit: the request is the transaction. (GET requests only read, and run i
 autocommit: see READ_ONLY_METHODS.)
 """
 
+import contextlib
 import logging
 import os
 import threading
@@ -158,6 +159,50 @@ def first_statement(run):
             raise
         current_app.extensions["db"].release(conn)
         return run(connection())
+
+
+@contextlib.contextmanager
+def atomic(conn):
+    """Several statements as one transaction on `conn`: inside the request's transaction
+    when one is open, else (a GET runs in autocommit) one of their own, committed at the end."""
+    if not conn.autocommit:
+        yield conn
+        return
+    conn.autocommit = False
+    try:
+        yield conn
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        conn.autocommit = True
+
+
+@contextlib.contextmanager
+def separate_transaction(lock_timeout="5s"):
+    """A transaction of its own on another pooled connection, committed at the end: for
+    work that must stay whatever the request answers. Its lock waits are bounded, since
+    the request that waits for it may hold what it waits for."""
+    database = current_app.extensions["db"]
+    conn = database.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select set_config('lock_timeout', %s, true)", (lock_timeout,))
+        yield conn
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        database.release(conn)
+
+
+def commit_now():
+    """Commit the request's transaction so far (what follows runs in a new one)."""
+    conn = g.get("db_conn")
+    if conn is not None and not conn.autocommit:
+        conn.commit()
 
 
 def _finish_transaction(response):

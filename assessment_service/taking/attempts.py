@@ -1,42 +1,111 @@
-"""Attempts: timed sittings that count toward the retake limit (contract section 9)."""
+"""Attempts: sittings that count toward the retake limit (contract sections 9 and 14)."""
+
+import math
 
 from ..authoring.sql import questions as questions_sql
-from ..core.errors import conflict
+from ..core.errors import conflict, not_found
 from ..core.ids import new_id
-from . import sql
-from .retake_limit import check_attempts_left, lock_active_enrollment
+from ..grading import sql as submissions_sql
+from ..http.idempotency import commit_before_error
+from . import deadline, sql
+from .answers import answer_list
+from .policy import attempts_refusal, cooldown_refusal, window_refusal
+from .retake_limit import last_ended_at, standing
 
 ATTEMPT_KEYS = ("id", "assessment_id", "learner_id", "attempt_number", "started_at", "expires_at", "submitted_at", "status")
 
 
-def attempt_json(row):
-    return {key: row[key] for key in ATTEMPT_KEYS}
+def attempt_json(row, *, for_its_learner=False):
+    """The attempt as the API shows it; its learner also sees their saved answers and the clock."""
+    body = {key: row[key] for key in ATTEMPT_KEYS}
+    if for_its_learner:
+        body["saved_answers"] = answer_list(row["saved_answers"])
+        body["revision"] = row["revision"]
+        body["server_time"] = row["db_now"]
+        body["seconds_remaining"] = seconds_remaining(row)
+    return body
+
+
+def seconds_remaining(row):
+    """Whole seconds until the attempt's time is up (0 after; None untimed or not in progress)."""
+    if row["status"] != "in_progress" or row["expires_at"] is None:
+        return None
+    return max(0, math.ceil((row["expires_at"] - row["db_now"]).total_seconds()))
 
 
 def start_attempt(conn, *, learner, assessment, grace):
     """(attempt, created): the attempt in progress, or a new one when none is.
 
-    `assessment` is locked (retake_limit.load_assessment_to_take).
+    `assessment` is locked (retake_limit.load_assessment_to_take). Refused, in this order:
+    403 who may not take it, 409 no questions, 403 outside the learner's window, 403 every
+    attempt used, 403 within the cooldown after their last attempt.
     """
-    # As for submitting: who may start comes before what the assessment holds (no 409 for
-    # an empty assessment to someone who may not take it).
-    lock_active_enrollment(conn, learner, assessment)
+    current = standing(conn, learner, assessment, grace)
     question_count, _ = questions_sql.question_totals(conn, assessment["id"])
     if question_count == 0:
         raise conflict("The assessment has no questions yet.")
-    attempts_used, current = sql.attempt_ledger(conn, assessment_id=assessment["id"], learner_id=learner["id"], grace=grace)
-    if current is not None:
-        if current["status"] == "in_progress":
-            return current, False
-        sql.mark_expired(conn, current["id"])
-    check_attempts_left(assessment["max_attempts"], attempts_used)
+    if current.latest is not None and current.latest["status"] == "in_progress":
+        return current.latest, False
+    policy = current.policy
+    refusal = (
+        window_refusal(policy, current.now)
+        or attempts_refusal(policy, current.attempts_used)
+        or cooldown_refusal(policy, current.now, last_ended_at(current.latest))
+    )
+    if refusal:
+        raise refusal
     attempt = sql.start_attempt(
         conn,
         attempt_id=new_id("att"),
         assessment_id=assessment["id"],
         learner_id=learner["id"],
-        attempt_number=attempts_used + 1,
-        time_limit_minutes=assessment["time_limit_minutes"],
+        attempt_number=current.attempts_used + 1,
+        time_limit_seconds=policy.time_limit_seconds,
+        closes_at=policy.available_until,
         grace=grace,
     )
     return attempt, True
+
+
+def attempt_to_answer(conn, learner, assessment, attempt_id, grace):
+    """The learner's attempt, locked for the rest of the request (404 unless it is theirs)."""
+    attempt = sql.get_attempt(conn, assessment_id=assessment["id"], attempt_id=attempt_id, grace=grace, for_update=True)
+    if attempt is None or attempt["learner_id"] != learner["id"]:
+        raise not_found("attempt")
+    return attempt
+
+
+def attempt_closed_error(conn, attempt):
+    """The 409 for an attempt that is no longer in progress: attempt_expired once its time
+    ran out (with the submission the deadline made of it, if any), conflict when submitted."""
+    submission = submissions_sql.submission_of_attempt(conn, attempt["id"])
+    if submission is not None and submission["finalized_by"] == "learner":
+        return conflict("This attempt has already been submitted.")
+    details = {"expires_at": attempt["expires_at"]}
+    if submission is not None:
+        details["submission_id"] = submission["id"]
+    return conflict(
+        "The attempt's time ran out; it was finalized at its deadline and still counts.",
+        code="attempt_expired",
+        details=details,
+    )
+
+
+def extend_attempt(conn, *, assessment, attempt_id, minutes, grace):
+    """Move an attempt in progress's expires_at `minutes` later (even past the window's end).
+
+    404 for an unknown attempt; 409 for one that is not in progress or has no time limit,
+    and for one whose deadline has passed (which is then finalized, and stays so).
+    """
+    attempt = sql.get_attempt(conn, assessment_id=assessment["id"], attempt_id=attempt_id, grace=grace, for_update=True)
+    if attempt is None:
+        raise not_found("attempt")
+    if attempt["due"]:
+        deadline.finalize(conn, assessment, attempt)
+        commit_before_error()
+        raise attempt_closed_error(conn, attempt)
+    if attempt["status"] != "in_progress":
+        raise attempt_closed_error(conn, attempt)
+    if attempt["expires_at"] is None:
+        raise conflict("This attempt has no time limit to extend.")
+    return sql.extend_attempt(conn, attempt_id=attempt_id, minutes=minutes, grace=grace)

@@ -1,4 +1,4 @@
-"""The retake limit (contract section 6), and why it cannot be raced.
+"""The retake limit (contract sections 6 and 14), and why it cannot be raced.
 
 Starting an attempt and submitting decide with what is current when they store, under two
 locks taken in this order:
@@ -9,17 +9,23 @@ locks taken in this order:
    conflict, so submissions do not wait for each other;
 2. the learner's enrollment row, exclusive (lock_active_enrollment): one learner's
    attempts on a course are counted and numbered one request at a time, whatever the
-   number of workers and hosts.
+   number of workers and hosts. A change to the learner's override takes the same lock.
 
-Only then are the questions read and the attempts counted (sql.attempt_ledger), and the
-new attempt gets the next number; the unique attempt number in the database backs it.
+Only then are the override, the questions and the attempts read (standing), and the new
+attempt gets the next number; the unique attempt number in the database backs it. The
+limit is the effective one: max_attempts plus the override's extra_attempts (policy).
 """
 
+from dataclasses import dataclass
+
 from ..authoring.sql import assessments as assessments_sql
-from ..core.errors import ApiError, not_found
+from ..authoring.sql import overrides as overrides_sql
+from ..core.errors import not_found
+from ..courses import sql as courses_sql
 from ..courses.permissions import enrollment_of
-from . import sql
+from . import deadline, sql
 from .eligibility import require_learner_may_submit
+from .policy import Policy, effective_policy
 
 
 def load_assessment_to_take(conn, user, assessment_id):
@@ -33,22 +39,41 @@ def load_assessment_to_take(conn, user, assessment_id):
 
 
 def lock_active_enrollment(conn, learner, assessment):
-    """Take the learner's enrollment lock; 403 unless they may take the assessment.
+    """The learner's enrollment, locked; 403 unless they may take the assessment.
 
     Checked once without the lock to fail fast, then again under it: a learner dropped a
     moment ago must not get one more attempt in.
     """
     require_learner_may_submit(learner, enrollment_of(assessment))
-    enrollment = sql.lock_learner_enrollment(conn, course_id=assessment["course_id"], user_id=learner["id"])
+    enrollment = courses_sql.lock_enrollment(conn, course_id=assessment["course_id"], user_id=learner["id"])
     require_learner_may_submit(learner, enrollment)
+    return enrollment
 
 
-def check_attempts_left(max_attempts, attempts_used):
-    """403 attempt_limit_reached when the learner has used every attempt (None = unlimited)."""
-    if max_attempts is not None and attempts_used >= max_attempts:
-        raise ApiError(
-            403,
-            "attempt_limit_reached",
-            f"You have used all {max_attempts} attempts of this assessment.",
-            {"max_attempts": max_attempts, "attempts_used": attempts_used},
-        )
+@dataclass(frozen=True)
+class Standing:
+    """Where a learner stands on an assessment, read under the enrollment lock."""
+
+    policy: Policy
+    now: object  # the database's clock: the transaction's start, after the body arrived
+    attempts_used: int
+    latest: dict | None  # their latest attempt, finalized first if its time ran out
+    override: dict | None
+
+
+def standing(conn, learner, assessment, grace):
+    """Lock the learner's enrollment and read their Standing (the lock order above)."""
+    enrollment = lock_active_enrollment(conn, learner, assessment)
+    override = overrides_sql.get_override(conn, assessment_id=assessment["id"], learner_id=learner["id"])
+    attempts_used, latest = sql.attempt_ledger(conn, assessment_id=assessment["id"], learner_id=learner["id"], grace=grace)
+    if latest is not None and latest["due"]:
+        latest = deadline.settle(conn, assessment, latest, grace)
+    policy = effective_policy(assessment, override, enrollment["time_multiplier"])
+    return Standing(policy=policy, now=enrollment["db_now"], attempts_used=attempts_used, latest=latest, override=override)
+
+
+def last_ended_at(latest):
+    """When the learner's latest attempt ended (None: none, or one in progress)."""
+    if latest is None or latest["status"] == "in_progress":
+        return None
+    return latest["ended_at"] or latest["submitted_at"] or latest["expires_at"]

@@ -3,24 +3,13 @@
 from marshmallow import Schema, fields, validate
 
 from ..authoring.questions import MAX_QUESTIONS
-from ..http.fields import BoundedList, PublicId, Timestamp
+from ..http.fields import BoundedList, PublicId, StrictInteger, Timestamp
 
 QUESTION_ID = PublicId("qst", required=True)
 
 
 class NoBodySchema(Schema):
     pass
-
-
-class AttemptSchema(Schema):
-    id = fields.String(required=True)
-    assessment_id = fields.String(required=True)
-    learner_id = fields.String(required=True)
-    attempt_number = fields.Integer(required=True)
-    started_at = Timestamp(required=True)
-    expires_at = Timestamp(required=True, allow_none=True)
-    submitted_at = Timestamp(required=True, allow_none=True)
-    status = fields.String(required=True, metadata={"enum": ["in_progress", "submitted", "expired"]})
 
 
 class AnswerSchema(Schema):
@@ -54,6 +43,59 @@ class AnswerField(fields.Nested):
         return super()._deserialize(value, attr, data, partial=partial, **kwargs)
 
 
+class AttemptSchema(Schema):
+    id = fields.String(required=True)
+    assessment_id = fields.String(required=True)
+    learner_id = fields.String(required=True)
+    attempt_number = fields.Integer(required=True)
+    started_at = Timestamp(required=True)
+    expires_at = Timestamp(required=True, allow_none=True)
+    submitted_at = Timestamp(required=True, allow_none=True)
+    status = fields.String(required=True, metadata={"enum": ["in_progress", "submitted", "expired"]})
+    saved_answers = fields.List(fields.Nested(AnswerSchema), metadata={"description": "Its learner only."})
+    revision = fields.Integer(metadata={"description": "Its learner only."})
+    server_time = Timestamp(metadata={"description": "Its learner only: the service's clock."})
+    seconds_remaining = fields.Integer(allow_none=True, metadata={"description": "Its learner only."})
+
+
 class NewSubmissionSchema(Schema):
-    answers = BoundedList(AnswerField(), required=True, validate=validate.Length(max=MAX_QUESTIONS))
+    answers = BoundedList(
+        AnswerField(),
+        load_default=None,
+        validate=validate.Length(max=MAX_QUESTIONS),
+        metadata={"description": "Required, unless attempt_id is given: the attempt's saved answers are taken, these over them."},
+    )
     attempt_id = PublicId("att", load_default=None, metadata={"description": "Required for timed assessments."})
+
+
+class DraftSchema(Schema):
+    answers = BoundedList(AnswerField(), required=True, validate=validate.Length(max=MAX_QUESTIONS))
+
+
+class SavedAnswersSchema(Schema):
+    attempt_id = fields.String(required=True)
+    revision = fields.Integer(required=True)
+    saved_at = Timestamp(required=True, allow_none=True)
+    answers = fields.List(fields.Nested(AnswerSchema), required=True)
+
+
+class ExtensionSchema(Schema):
+    minutes = StrictInteger(required=True, validate=validate.Range(min=1, max=10_080))
+
+
+class PolicyQuery(Schema):
+    learner_id = PublicId("usr", load_default=None, metadata={"description": "Whose policy (managers); a learner reads their own."})
+
+
+class PolicySchema(Schema):
+    learner_id = fields.String(required=True)
+    max_attempts = fields.Integer(required=True, allow_none=True)
+    attempts_used = fields.Integer(required=True)
+    attempts_remaining = fields.Integer(required=True, allow_none=True)
+    time_limit_seconds = fields.Integer(required=True, allow_none=True)
+    available_from = Timestamp(required=True, allow_none=True)
+    available_until = Timestamp(required=True, allow_none=True)
+    due_at = Timestamp(required=True, allow_none=True)
+    next_attempt_at = Timestamp(required=True, allow_none=True)
+    can_start = fields.Boolean(required=True)
+    reason = fields.String(required=True, allow_none=True, metadata={"description": "The error code a start would get now."})

@@ -4,42 +4,24 @@ An attempt row is the unit that counts toward max_attempts; a submission closes 
 SQL is grading.sql's). Their timestamps are clock_timestamp(), taken after the enrollment
 lock, so that time order and attempt-number order agree (now() is the transaction's
 start, before the lock). Callers hold the learner's enrollment row lock
-(lock_learner_enrollment) before counting or numbering attempts, which is what keeps
+(courses.sql.lock_enrollment) before counting or numbering attempts, which is what keeps
 numbers unique and gap-free.
 """
 
-from ..platform.sql import execute, fetch_one, fetch_page
+from ..core.jsonio import dumps
+from ..platform.sql import execute, fetch_all, fetch_one, fetch_page
 
-# Status as a reader sees it: an attempt past its deadline (plus grace) is expired even
-# before anything has written that down.
-ATTEMPT_COLUMNS = """id, assessment_id, learner_id, attempt_number, started_at, expires_at, submitted_at,
-               case when status = 'in_progress'
-                         and expires_at is not null
-                         and now() > expires_at + make_interval(secs => %(grace)s)
-                    then 'expired' else status end as status"""
-
-
-def lock_learner_enrollment(conn, *, course_id, user_id):
-    """Lock the learner's enrollment row for the rest of the transaction and return it.
-
-    Every write that uses up an attempt takes this lock first, so one learner's attempts
-    on a course are numbered one at a time, on any number of workers and hosts.
-    """
-    return fetch_one(
-        conn,
-        """
-        select id, role, status
-        from enrollments
-        where course_id = %(course_id)s
-          and user_id = %(user_id)s
-        for no key update
-        """,
-        {"course_id": course_id, "user_id": user_id},
-    )
+ATTEMPT_COLUMNS = """id, assessment_id, learner_id, attempt_number, started_at, expires_at, submitted_at, status,
+               saved_answers, revision, saved_at, ended_at, now() as db_now,
+               status = 'in_progress'
+                   and expires_at is not null
+                   and now() > expires_at + make_interval(secs => %(grace)s) as due"""
+"""An attempt's columns, with `due`: its time and grace are over and the deadline has
+not finalized it yet (taking.deadline does, whenever it is touched, and the worker)."""
 
 
 def attempt_ledger(conn, *, assessment_id, learner_id, grace):
-    """(attempts_used, the open attempt or None) of a learner on an assessment.
+    """(attempts_used, the latest attempt or None) of a learner on an assessment.
 
     Both come from the learner's latest attempt, one row read backwards on
     attempts_number_key: attempt numbers run 1..n without gaps (they are given under the
@@ -50,8 +32,7 @@ def attempt_ledger(conn, *, assessment_id, learner_id, grace):
     latest = fetch_one(
         conn,
         f"""
-        select {ATTEMPT_COLUMNS},
-               status = 'in_progress' as open
+        select {ATTEMPT_COLUMNS}
         from attempts
         where assessment_id = %(assessment_id)s
           and learner_id = %(learner_id)s
@@ -60,11 +41,7 @@ def attempt_ledger(conn, *, assessment_id, learner_id, grace):
         """,
         {"assessment_id": assessment_id, "learner_id": learner_id, "grace": grace},
     )
-    if latest is None:
-        return 0, None
-    # Open: stored as in progress; its status shows 'expired' once past its time and grace.
-    open_attempt = latest if latest.pop("open") else None
-    return latest["attempt_number"], open_attempt
+    return (0, None) if latest is None else (latest["attempt_number"], latest)
 
 
 def get_attempt(conn, *, assessment_id, attempt_id, grace, for_update=False):
@@ -79,14 +56,16 @@ def get_attempt(conn, *, assessment_id, attempt_id, grace, for_update=False):
     return fetch_one(conn, query, {"id": attempt_id, "assessment_id": assessment_id, "grace": grace})
 
 
-def start_attempt(conn, *, attempt_id, assessment_id, learner_id, attempt_number, time_limit_minutes, grace):
+def start_attempt(conn, *, attempt_id, assessment_id, learner_id, attempt_number, time_limit_seconds, closes_at, grace):
+    """A new attempt in progress. It expires at the earlier of its time limit (whole seconds
+    from now) and `closes_at` (the learner's window end); never, with neither."""
     return fetch_one(
         conn,
         f"""
         insert into attempts (id, assessment_id, learner_id, attempt_number, status, started_at, expires_at)
         select %(id)s, %(assessment_id)s, %(learner_id)s, %(attempt_number)s, 'in_progress',
                clock.now,
-               clock.now + make_interval(mins => %(time_limit_minutes)s)
+               least(clock.now + make_interval(secs => %(time_limit_seconds)s), %(closes_at)s::timestamptz)
         from (select clock_timestamp() as now) as clock
         returning {ATTEMPT_COLUMNS}
         """,
@@ -95,14 +74,95 @@ def start_attempt(conn, *, attempt_id, assessment_id, learner_id, attempt_number
             "assessment_id": assessment_id,
             "learner_id": learner_id,
             "attempt_number": attempt_number,
-            "time_limit_minutes": time_limit_minutes,
+            "time_limit_seconds": time_limit_seconds,
+            "closes_at": closes_at,
             "grace": grace,
         },
     )
 
 
-def mark_expired(conn, attempt_id):
-    execute(conn, "update attempts set status = 'expired' where id = %(id)s and status = 'in_progress'", {"id": attempt_id})
+def extend_attempt(conn, *, attempt_id, minutes, grace):
+    """Move an attempt's expires_at `minutes` later; the attempt."""
+    return fetch_one(
+        conn,
+        f"""
+        update attempts
+        set expires_at = expires_at + make_interval(mins => %(minutes)s)
+        where id = %(id)s
+        returning {ATTEMPT_COLUMNS}
+        """,
+        {"id": attempt_id, "minutes": minutes, "grace": grace},
+    )
+
+
+def save_answers(conn, *, attempt_id, saved_answers, grace):
+    """Replace an attempt's saved answers, one revision later; the attempt."""
+    return fetch_one(
+        conn,
+        f"""
+        update attempts
+        set saved_answers = %(saved_answers)s::jsonb,
+            revision = revision + 1,
+            saved_at = clock_timestamp()
+        where id = %(id)s
+        returning {ATTEMPT_COLUMNS}
+        """,
+        {"id": attempt_id, "saved_answers": dumps(saved_answers), "grace": grace},
+    )
+
+
+def expire_attempts(conn, attempt_ids):
+    """End attempts in progress without a submission (their time ran out: on_expiry discard)."""
+    execute(
+        conn,
+        """
+        update attempts
+        set status = 'expired',
+            ended_at = expires_at
+        where id = any(%(ids)s)
+          and status = 'in_progress'
+        """,
+        {"ids": list(attempt_ids)},
+    )
+
+
+def due_attempts(conn, *, grace, limit):
+    """(assessment_id, [attempt id]) of attempts whose time and grace are over, oldest first
+    (served by attempts_deadline_idx). Not locked: the deadline locks them, skipping any
+    that another process holds."""
+    rows = fetch_all(
+        conn,
+        """
+        select assessment_id, id
+        from attempts
+        where status = 'in_progress'
+          and expires_at < now() - make_interval(secs => %(grace)s)
+        order by expires_at
+        limit %(limit)s
+        """,
+        {"grace": grace, "limit": limit},
+    )
+    by_assessment = {}
+    for row in rows:
+        by_assessment.setdefault(row["assessment_id"], []).append(row["id"])
+    return list(by_assessment.items())
+
+
+def lock_due_attempts(conn, *, attempt_ids, grace):
+    """The attempts among `attempt_ids` still due, locked; those another process holds are skipped."""
+    return fetch_all(
+        conn,
+        f"""
+        select {ATTEMPT_COLUMNS}
+        from attempts
+        where id = any(%(ids)s)
+          and status = 'in_progress'
+          and expires_at < now() - make_interval(secs => %(grace)s)
+        order by id
+        for update skip locked
+        """,
+        {"ids": list(attempt_ids), "grace": grace},
+    )
 
 
 def list_attempts(conn, *, assessment_id, learner_id, visible_to, limit, offset, grace):

@@ -29,6 +29,12 @@ FIELDS = {
     "passing_score",
     "time_limit_minutes",
     "max_attempts",
+    # Taking over time (contract section 14).
+    "available_from",
+    "available_until",
+    "due_at",
+    "cooldown_minutes",
+    "on_expiry",
     "question_count",
     "points_possible",
     "created_at",

@@ -19,7 +19,8 @@ def test_admin_enrolls_a_learner_with_defaults(testapp, admin, course, learner, 
     response = testapp.post_json(enrollments_url(course["id"]), {"user_id": learner.id}, headers=admin.headers, status=201)
 
     enrollment = response.json
-    assert set(enrollment) == {"id", "course_id", "user_id", "role", "status", "created_at", "updated_at"}
+    assert set(enrollment) == {"id", "course_id", "user_id", "role", "status", "time_multiplier", "created_at", "updated_at"}
+    assert enrollment["time_multiplier"] is None
     assert re.fullmatch(r"enr_[A-Za-z0-9]+", enrollment["id"])
     assert (enrollment["course_id"], enrollment["user_id"]) == (course["id"], learner.id)
     assert (enrollment["role"], enrollment["status"]) == ("learner", "active")

@@ -19,18 +19,8 @@ from psycopg2 import sql
 
 from assessment_service import create_app
 from helpers.api import API
+from helpers.db import TABLES
 
-TABLES = (
-    "users",
-    "tokens",
-    "courses",
-    "enrollments",
-    "assessments",
-    "questions",
-    "attempts",
-    "submissions",
-    "idempotency_keys",
-)
 ONE_MEBIBYTE = 1024 * 1024
 
 
@@ -109,7 +99,8 @@ def scene(testapp, admin, instructor, learner, make_user, course, enroll):
     classmate_enrollment = enroll(course["id"], make_user("learner"))
     assessment = testapp.post_json(
         f"{API}/assessments",
-        {"course_id": course["id"], "title": "Midterm exam", "passing_score": 70},
+        # The window's end gives attempts an expiry, which an extension can move.
+        {"course_id": course["id"], "title": "Midterm exam", "passing_score": 70, "available_until": "2099-01-01T00:00:00Z"},
         headers=instructor.headers,
         status=201,
     ).json
@@ -164,6 +155,7 @@ def scene(testapp, admin, instructor, learner, make_user, course, enroll):
         "question_id": questions["true_false"]["id"],
         "submission_id": submission["id"],
         "attempt_id": attempt["id"],
+        "learner_id": learner.id,
     }
     scene.assessment_url = f"{API}/assessments/{assessment['id']}"
     return scene
@@ -192,6 +184,15 @@ def body_routes(scene):
             {"type": "true_false", "prompt": "Is 2 prime?", "correct_answer": True},
         ),
         Route("PATCH", f"{scene.assessment_url}/questions/{question['id']}", scene.instructor, {"prompt": "Changed?"}),
+        # Before the submission below, which closes the attempt in progress.
+        Route(
+            "PATCH",
+            f"{scene.assessment_url}/attempts/{scene.attempt['id']}/answers",
+            scene.learner,
+            {"answers": [{"question_id": question["id"], "answer": True}]},
+        ),
+        Route("POST", f"{scene.assessment_url}/attempts/{scene.attempt['id']}/extend", scene.instructor, {"minutes": 5}),
+        Route("PUT", f"{scene.assessment_url}/overrides/{scene.learner.id}", scene.instructor, {"extra_attempts": 1}),
         Route(
             "POST",
             f"{scene.assessment_url}/submissions",
@@ -687,12 +688,20 @@ def path_bodies(scene):
         ("POST", "/assessments/<id:assessment_id>/questions"): {"type": "true_false", "prompt": "Is 2 prime?", "correct_answer": True},
         ("PATCH", "/assessments/<id:assessment_id>/questions/<id:question_id>"): {"prompt": "Changed?"},
         ("POST", "/assessments/<id:assessment_id>/submissions"): {"answers": []},
+        ("PUT", "/assessments/<id:assessment_id>/overrides/<id:learner_id>"): {"extra_attempts": 1},
+        ("PATCH", "/assessments/<id:assessment_id>/attempts/<id:attempt_id>/answers"): {"answers": []},
+        ("POST", "/assessments/<id:assessment_id>/attempts/<id:attempt_id>/extend"): {"minutes": 5},
     }
+
+
+# The contract answers these with 422, not 404: the id names whom the body is about, and
+# the user must hold a learner enrollment in the course.
+ID_IN_BODY_SENSE = {("PUT", "/assessments/<id:assessment_id>/overrides/<id:learner_id>", "learner_id")}
 
 
 def _caller_for(scene, method, rule):
     # The admin may do everything except take an assessment; those routes get the learner.
-    if method == "POST" and rule.endswith(("/submissions", "/attempts")):
+    if (method == "POST" and rule.endswith(("/submissions", "/attempts"))) or rule.endswith("/answers"):
         return scene.learner
     return scene.admin
 
@@ -723,6 +732,7 @@ PREFIXES = {
     "question_id": "qst",
     "submission_id": "sub",
     "attempt_id": "att",
+    "learner_id": "usr",
 }
 ANOTHER_KIND = {
     "user_id": "course_id",
@@ -733,6 +743,7 @@ ANOTHER_KIND = {
     "question_id": "assessment_id",
     "submission_id": "attempt_id",
     "attempt_id": "submission_id",
+    "learner_id": "course_id",
 }
 
 
@@ -753,6 +764,10 @@ def test_ids_that_are_not_ours_are_404_in_every_path_parameter(testapp, app, sce
             bad = scene.ids[ANOTHER_KIND[name]] if kind == "another-kind" else FOREIGN_IDS[kind](PREFIXES[name])
             url = re.sub(r"<id:([a-z_]+)>", lambda m, bad=bad, name=name: bad if m.group(1) == name else scene.ids[m.group(1)], rule)
             body = bodies.get((method, rule.removeprefix(API)))
+            if (method, rule.removeprefix(API), name) in ID_IN_BODY_SENSE and kind in ("unknown", "another-kind"):
+                expected = (422, "validation_failed")
+            else:
+                expected = (404, "not_found")
             response = send(
                 testapp,
                 method,
@@ -760,7 +775,7 @@ def test_ids_that_are_not_ours_are_404_in_every_path_parameter(testapp, app, sce
                 json.dumps(body) if body is not None else None,
                 caller=_caller_for(scene, method, rule),
             )
-            assert_refused(response, 404, "not_found", context=f"{method} {url[:120]}")
+            assert_refused(response, *expected, context=f"{method} {url[:120]}")
             checked += 1
     assert checked >= 25  # every route with a parameter (27 pairs today), each of its parameters
     assert fingerprint(db_conn) == before
@@ -912,14 +927,16 @@ def test_an_invalid_idempotency_key_is_400_and_does_nothing(testapp, scene, db_c
         response = send(
             testapp, route.method, route.url, json.dumps(route.valid_body), caller=route.caller, headers={"Idempotency-Key": key}
         )
-        if route.method == "PATCH":
-            assert response.status_int == 200  # only POSTs are idempotent by key; a PATCH ignores it
+        if route.method in ("PATCH", "PUT"):
+            assert response.status_int in (200, 201)  # only POSTs are idempotent by key; a PATCH or PUT ignores it
             continue
         error = assert_refused(response, 400, "invalid_parameter", context=str(route))
         assert list(error["details"]) == ["Idempotency-Key"]
-    # The PATCHes went through (changing rows, not their number); every POST was refused.
+    # The PATCHes went through (changing rows, not their number) and the PUT stored its
+    # override; every POST was refused.
     after = fingerprint(db_conn)
-    assert {table: rows for table, (rows, _) in after.items()} == {table: rows for table, (rows, _) in before.items()}
+    counts = {table: rows for table, (rows, _) in after.items() if table != "overrides"}
+    assert counts == {table: rows for table, (rows, _) in before.items() if table != "overrides"}
 
 
 def test_a_key_reused_with_another_body_is_422_and_does_nothing(testapp, scene, db_conn):

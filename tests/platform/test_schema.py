@@ -16,7 +16,7 @@ import pytest
 
 from assessment_service.config import PROJECT_ROOT
 from assessment_service.platform.schema import SchemaError, apply_schema
-from helpers.db import query
+from helpers.db import TABLES, query
 from helpers.servers import Gunicorn, http
 from helpers.users import new_user_at
 
@@ -130,6 +130,8 @@ def test_schema_creates_everything_on_an_empty_database(empty_database):
     finally:
         conn.close()
     assert {"users", "tokens", "courses", "enrollments", "assessments", "questions", "attempts", "submissions"} <= set(tables)
+    # The tests' list of tables (what they empty and save) names every one of the service's.
+    assert set(tables) - {"schema_state"} == set(TABLES)
 
 
 def test_processes_applying_the_schema_at_once_do_not_race(empty_database):

@@ -10,7 +10,7 @@ from helpers.servers import concurrently, http
 def quiz(testapp, instructor, course, learner, enroll):
     """A timed (10 min) assessment with one true/false question; `learner` is enrolled."""
 
-    def make(time_limit_minutes=10, max_attempts=None):
+    def make(time_limit_minutes=10, max_attempts=None, on_expiry="submit_saved"):
         assessment = testapp.post_json(
             "/api/v1/assessments",
             {
@@ -19,6 +19,7 @@ def quiz(testapp, instructor, course, learner, enroll):
                 "passing_score": 50,
                 "time_limit_minutes": time_limit_minutes,
                 "max_attempts": max_attempts,
+                "on_expiry": on_expiry,
             },
             headers=instructor.headers,
             status=201,
@@ -108,7 +109,8 @@ def test_timed_assessment_requires_attempt_id(testapp, quiz, learner, db_conn):
 
 
 def test_late_submission_past_grace_is_refused_and_counts(testapp, quiz, learner, db_conn):
-    assessment, question = quiz(max_attempts=1)
+    # What section 9 did at the deadline is now on_expiry "discard" (the deadline tests have "submit_saved").
+    assessment, question = quiz(max_attempts=1, on_expiry="discard")
     attempt = start(testapp, assessment, learner)
     move_deadline(db_conn, attempt["id"], -31)  # default grace is 30 s
     error = submit(testapp, assessment, question, learner, attempt["id"], status=409)["error"]
@@ -139,7 +141,7 @@ def test_grace_is_configurable(app, testapp, quiz, learner, db_conn):
 
 
 def test_expired_attempt_lets_a_new_one_start(testapp, quiz, learner, db_conn):
-    assessment, _ = quiz(max_attempts=2)
+    assessment, _ = quiz(max_attempts=2, on_expiry="discard")
     first = start(testapp, assessment, learner)
     move_deadline(db_conn, first["id"], -60)
     second = start(testapp, assessment, learner, status=201)

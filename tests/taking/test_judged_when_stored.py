@@ -135,9 +135,11 @@ def test_the_deadline_is_judged_when_the_body_has_arrived(testapp, live_server, 
 
     status, refused = held.finish()
     assert (status, refused["error"]["code"]) == (409, "attempt_expired")
+    # The deadline made the attempt's submission from its saved answers (none): not from this late body.
+    deadline_made = rows(db_conn, "select id, finalized_by, points_earned from submissions where attempt_id = %s", (attempt["id"],))
+    assert deadline_made == [(refused["error"]["details"]["submission_id"], "deadline", 0)]
     shown = testapp.get(assessment_url(assessment["id"], "attempts", attempt["id"]), headers=learner.headers).json
-    assert shown["status"] == "expired"
-    assert value(db_conn, "select count(*) from submissions where attempt_id = %s", (attempt["id"],)) == 0
+    assert shown["status"] == "submitted"
 
 
 def test_a_body_still_arriving_holds_no_transaction_open(testapp, live_server, instructor, course, learner, enroll, db_conn):

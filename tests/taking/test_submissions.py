@@ -36,6 +36,8 @@ FIELDS = {
     "points_earned",
     "points_possible",
     "submitted_at",
+    "finalized_by",
+    "late",
     "results",
 }
 RESULT_FIELDS = ["question_id", "answered", "correct", "credit", "points_earned", "points_possible", "answer"]

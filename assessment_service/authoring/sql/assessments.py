@@ -3,27 +3,32 @@
 from ...platform.sql import execute, fetch_one, fetch_page, fetch_rows, fetch_value
 from .questions import QUESTION_COLUMNS
 
-ASSESSMENT_COLUMNS = """a.id, a.course_id, a.title, a.passing_score, a.time_limit_minutes,
-               a.max_attempts, a.created_at, a.updated_at"""
+# What an instructor sets on an assessment (POST, PATCH); each is a column of its own.
+SETTINGS = (
+    "title",
+    "passing_score",
+    "time_limit_minutes",
+    "max_attempts",
+    "available_from",
+    "available_until",
+    "due_at",
+    "cooldown_minutes",
+    "on_expiry",
+)
+ASSESSMENT_COLUMNS = ", ".join(["a.id", "a.course_id", *(f"a.{name}" for name in SETTINGS), "a.created_at", "a.updated_at"])
 
 
-def insert_assessment(conn, *, assessment_id, course_id, title, passing_score, time_limit_minutes, max_attempts):
+def insert_assessment(conn, *, assessment_id, course_id, settings):
+    """Store an assessment with `settings` (each missing one takes its column's default)."""
+    given = [name for name in SETTINGS if name in settings]
     return fetch_one(
         conn,
-        """
-        insert into assessments as a (id, course_id, title, passing_score, time_limit_minutes, max_attempts)
-        values (%(id)s, %(course_id)s, %(title)s, %(passing_score)s, %(time_limit_minutes)s, %(max_attempts)s)
-        returning a.id, a.course_id, a.title, a.passing_score, a.time_limit_minutes,
-                  a.max_attempts, a.created_at, a.updated_at
+        f"""
+        insert into assessments as a (id, course_id, {", ".join(given)})
+        values (%(id)s, %(course_id)s, {", ".join(f"%({name})s" for name in given)})
+        returning {ASSESSMENT_COLUMNS}
         """,
-        {
-            "id": assessment_id,
-            "course_id": course_id,
-            "title": title,
-            "passing_score": passing_score,
-            "time_limit_minutes": time_limit_minutes,
-            "max_attempts": max_attempts,
-        },
+        {"id": assessment_id, "course_id": course_id, **{name: settings[name] for name in given}},
     )
 
 
@@ -124,25 +129,18 @@ def list_assessments(conn, *, visible_to, course_id, limit, offset):
 
 
 def update_assessment(conn, *, assessment_id, changes):
-    """Apply the given subset of (title, passing_score, time_limit_minutes, max_attempts)."""
-    params = {"id": assessment_id}
-    for field in ("title", "passing_score", "time_limit_minutes", "max_attempts"):
-        params[f"set_{field}"] = field in changes
-        params[field] = changes.get(field)
+    """Apply the given subset of SETTINGS."""
+    given = [name for name in SETTINGS if name in changes]
+    assignments = "".join(f"{name} = %({name})s, " for name in given)
     return fetch_one(
         conn,
-        """
+        f"""
         update assessments as a
-        set title              = case when %(set_title)s then %(title)s else title end,
-            passing_score      = case when %(set_passing_score)s then %(passing_score)s else passing_score end,
-            time_limit_minutes = case when %(set_time_limit_minutes)s then %(time_limit_minutes)s else time_limit_minutes end,
-            max_attempts       = case when %(set_max_attempts)s then %(max_attempts)s else max_attempts end,
-            updated_at         = clock_timestamp()
+        set {assignments}updated_at = clock_timestamp()
         where id = %(id)s
-        returning a.id, a.course_id, a.title, a.passing_score, a.time_limit_minutes,
-                  a.max_attempts, a.created_at, a.updated_at
+        returning {ASSESSMENT_COLUMNS}
         """,
-        params,
+        {"id": assessment_id, **{name: changes[name] for name in given}},
     )
 
 

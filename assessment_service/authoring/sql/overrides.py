@@ -1,0 +1,65 @@
+"""SQL for overrides: one learner's accommodations on one assessment."""
+
+from ...platform.sql import execute, fetch_one, fetch_page
+
+SETTINGS = ("extra_attempts", "extra_time_minutes", "time_multiplier", "available_from", "available_until", "due_at", "reason")
+OVERRIDE_COLUMNS = ", ".join(["id", "assessment_id", "learner_id", *SETTINGS, "created_at", "updated_at"])
+
+
+def put_override(conn, *, override_id, assessment_id, learner_id, settings):
+    """(the override, created) after storing `settings` as the learner's whole override."""
+    row = fetch_one(
+        conn,
+        f"""
+        insert into overrides as o (id, assessment_id, learner_id, {", ".join(SETTINGS)})
+        values (%(id)s, %(assessment_id)s, %(learner_id)s, {", ".join(f"%({name})s" for name in SETTINGS)})
+        on conflict (assessment_id, learner_id) do update
+            set {", ".join(f"{name} = excluded.{name}" for name in SETTINGS)},
+                updated_at = clock_timestamp()
+        returning {OVERRIDE_COLUMNS}, (xmax = 0) as created
+        """,
+        {"id": override_id, "assessment_id": assessment_id, "learner_id": learner_id, **settings},
+    )
+    return row, row.pop("created")
+
+
+def get_override(conn, *, assessment_id, learner_id):
+    """The learner's override, or None (served by overrides_learner_key)."""
+    return fetch_one(
+        conn,
+        f"""
+        select {OVERRIDE_COLUMNS}
+        from overrides
+        where assessment_id = %(assessment_id)s
+          and learner_id = %(learner_id)s
+        """,
+        {"assessment_id": assessment_id, "learner_id": learner_id},
+    )
+
+
+def delete_override(conn, *, assessment_id, learner_id):
+    """Delete the learner's override; whether there was one."""
+    return bool(
+        execute(
+            conn,
+            "delete from overrides where assessment_id = %(assessment_id)s and learner_id = %(learner_id)s",
+            {"assessment_id": assessment_id, "learner_id": learner_id},
+        )
+    )
+
+
+def list_overrides(conn, *, assessment_id, limit, offset):
+    count = "select count(*) from overrides where assessment_id = %(assessment_id)s"
+    return fetch_page(
+        conn,
+        f"""
+        select {OVERRIDE_COLUMNS},
+               ({count}) as page_total
+        from overrides
+        where assessment_id = %(assessment_id)s
+        order by created_at, id
+        limit %(limit)s offset %(offset)s
+        """,
+        count,
+        {"assessment_id": assessment_id, "limit": limit, "offset": offset},
+    )

@@ -1,0 +1,57 @@
+"""Drafts (contract section 14): the answers a learner saves during an attempt.
+
+A save merges into the attempt's saved answers by question id (a null answer removes
+one), validated as a submission's answers are; every save is one revision more, and a
+save naming a revision that is not the current one (If-Match) changes nothing, so two
+tabs never overwrite each other unseen. Submitting the attempt takes the saved answers
+with the submission's own over them; the deadline takes them as they are.
+"""
+
+from ..authoring.sql import questions as questions_sql
+from ..core.errors import ApiError, validation_failed
+from ..grading import scoring
+from ..http.idempotency import commit_before_error
+from . import deadline, sql
+from .answers import answer_list, merged_answers
+from .attempts import attempt_closed_error, attempt_to_answer
+
+
+def draft_json(attempt):
+    return {
+        "attempt_id": attempt["id"],
+        "revision": attempt["revision"],
+        "saved_at": attempt["saved_at"],
+        "answers": answer_list(attempt["saved_answers"]),
+    }
+
+
+def save_draft(conn, *, learner, assessment, attempt_id, answers, expected_revision, grace):
+    """Merge `answers` into the attempt's saved answers; the attempt, one revision later.
+
+    404 unless it is the learner's; 409 once it is no longer in progress (attempt_expired
+    after its time and grace, when the deadline has just finalized it: that stays); 412
+    when `expected_revision` is given and not the current one; 422 for answers that do not
+    fit the questions.
+    """
+    attempt = attempt_to_answer(conn, learner, assessment, attempt_id, grace)
+    if attempt["due"]:
+        deadline.finalize(conn, assessment, attempt)
+        commit_before_error()
+        raise attempt_closed_error(conn, attempt)
+    if attempt["status"] != "in_progress":
+        raise attempt_closed_error(conn, attempt)
+    if expected_revision is not None and expected_revision != attempt["revision"]:
+        raise ApiError(
+            412,
+            "precondition_failed",
+            "The saved answers have changed since that revision; read them again.",
+            {"current_revision": attempt["revision"]},
+        )
+    questions = questions_sql.questions_of(conn, assessment["id"])
+    errors = scoring.answer_errors(questions, answers) or scoring.answer_errors(
+        questions, merged_answers(questions, attempt["saved_answers"], answers)
+    )
+    if errors:
+        raise validation_failed(errors, "The answers do not fit the assessment's questions.")
+    saved = {item["question_id"]: item["answer"] for item in merged_answers(questions, attempt["saved_answers"], answers)}
+    return sql.save_answers(conn, attempt_id=attempt["id"], saved_answers=saved, grace=grace)
