@@ -7,6 +7,8 @@ HOST        ?= 127.0.0.1
 PORT        ?= 8000
 FLASK       := $(BIN)/flask --app app
 PYTEST_ARGS ?=
+# What `make run` keeps while it runs (metric samples shared by gunicorn and the worker).
+RUN_DIR     := .run
 BENCH_ARGS  ?=
 
 .DEFAULT_GOAL := help
@@ -34,12 +36,16 @@ install-test: $(VENV)/.installed-test ## Install what the tests need too
 init-db: install ## Apply schema.sql (embedded PostgreSQL unless DATABASE_URL is set)
 	$(FLASK) init-db
 
-run: init-db ## Serve on $(HOST):$(PORT) with gunicorn
+run: init-db ## Serve on $(HOST):$(PORT) with gunicorn, and the worker beside it (Ctrl-C stops both)
 	@echo
 	@echo "  Serving on http://$(HOST):$(PORT). First admin token (in another terminal):"
 	@echo "    $(FLASK) create-user --name 'Ada Admin' --email ada@example.com --role admin"
 	@echo "  The token is the last line it prints; send it as 'Authorization: Bearer <token>'."
 	@echo
+	@mkdir -p $(RUN_DIR)/metrics
+	@export PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/$(RUN_DIR)/metrics; \
+	$(FLASK) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) app:app
 
 test: install-test ## Run the whole suite (TEST_DATABASE_URL, or the embedded PostgreSQL)

@@ -73,10 +73,11 @@ def post_worker_init(worker):
 # ---------------------------------------------------------------- Prometheus multiprocess mode
 # Every worker writes its metric samples to files in PROMETHEUS_MULTIPROC_DIR and
 # GET /metrics adds them up. prometheus_client picks its mode when it is imported, so the
-# directory is set here, before the app is loaded (preload_app), and it must start empty:
-# files left by an earlier run would add their old counts. A given PROMETHEUS_MULTIPROC_DIR
-# is emptied; without one, the master uses $TMPDIR/assessment-metrics-<its pid>, removed
-# on exit, and removes those of masters that are gone (killed, or only --print-config).
+# directory is set here, before the app is loaded (preload_app), and it must start without
+# the files an earlier run left (they would add their old counts). From a given
+# PROMETHEUS_MULTIPROC_DIR the files of processes that are gone are removed; without one,
+# the master uses $TMPDIR/assessment-metrics-<its pid>, removed on exit, and removes those
+# of masters that are gone (killed, or only --print-config).
 _METRICS_READY = "ASSESSMENT_METRICS_DIR_READY"  # this master's pid: a HUP reload keeps the files
 _METRICS_OWNED = "ASSESSMENT_METRICS_DIR_OWNED"
 
@@ -96,9 +97,13 @@ def _prepare_metrics_dir():
         return
     path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if path:
+        # Files of processes still alive stay: the worker process (`flask worker`, started
+        # beside gunicorn by `make run`) writes its samples here too.
         os.makedirs(path, exist_ok=True)
         for stale in glob.glob(os.path.join(path, "*.db")):
-            os.remove(stale)
+            pid = os.path.basename(stale).removesuffix(".db").rsplit("_", 1)[-1]
+            if not (pid.isdigit() and _process_alive(int(pid))):
+                os.remove(stale)
     else:
         base = tempfile.gettempdir()
         for stale in glob.glob(os.path.join(base, "assessment-metrics-*")):

@@ -1,5 +1,6 @@
-"""Command-line entries: `flask --app app init-db` and `flask --app app create-user`."""
+"""Command-line entries: `flask --app app init-db`, `create-user` and `worker`."""
 
+import os
 from pathlib import Path
 
 import click
@@ -7,10 +8,14 @@ from flask import current_app
 
 from .config import PROJECT_ROOT
 from .core.errors import ApiError
+from .http.idempotency_sql import sweep_expired
 from .identity.roles import ROLES
 from .identity.users import backfill_email_keys, create_user
 from .platform.db import DatabaseUnavailable
+from .platform.metrics import WorkerMetrics
 from .platform.schema import apply_schema
+from .platform.worker import Job, Worker
+from .taking.deadline import finalize_due_attempts
 
 SCHEMA_PATH = PROJECT_ROOT / "schema.sql"
 
@@ -18,6 +23,7 @@ SCHEMA_PATH = PROJECT_ROOT / "schema.sql"
 def init_app(app):
     app.cli.add_command(init_db_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(worker_command)
 
 
 def _connection():
@@ -62,3 +68,22 @@ def create_user_command(name, email, role):
         current_app.extensions["db"].release(conn)
     click.echo(f"created {role} {body['user']['id']} <{email}>; token:", err=True)
     click.echo(body["token"]["value"])
+
+
+@click.command("worker")
+def worker_command():
+    """Run what happens without a request (the deadline, expired idempotency keys) until SIGTERM."""
+    config = current_app.config
+    metrics = WorkerMetrics(multiprocess_mode=bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR")))
+
+    def deadline(conn):
+        submitted, expired = finalize_due_attempts(conn, grace=config["ATTEMPT_GRACE_SECONDS"])
+        metrics.finalizations.labels("submitted").inc(submitted)
+        metrics.finalizations.labels("expired").inc(expired)
+        return submitted + expired
+
+    def idempotency_keys(conn):
+        return sweep_expired(conn, ttl_hours=config["IDEMPOTENCY_TTL_HOURS"], batch=1000)
+
+    jobs = [Job("deadline", deadline), Job("idempotency_keys", idempotency_keys)]
+    Worker(current_app.extensions["db"], jobs, idle_seconds=config["WORKER_IDLE_SECONDS"], metrics=metrics).run()

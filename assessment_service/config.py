@@ -11,6 +11,11 @@ def _int(name, default):
     return int(value) if value not in (None, "") else default
 
 
+def _float(name, default):
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
 def _bool(name, default):
     value = os.environ.get(name)
     if value in (None, ""):
@@ -36,6 +41,9 @@ class Config:
         # Late submissions are accepted up to this many seconds after an attempt's expires_at.
         self.ATTEMPT_GRACE_SECONDS = _int("ATTEMPT_GRACE_SECONDS", 30)
         self.IDEMPOTENCY_TTL_HOURS = _int("IDEMPOTENCY_TTL_HOURS", 24)
+        # How long the worker waits when it found nothing to do: a deadline is finalized
+        # within this (plus a round's work) of passing, however quiet the service.
+        self.WORKER_IDLE_SECONDS = _float("WORKER_IDLE_SECONDS", 5.0)
         # Trust X-Forwarded-* only when a proxy (nginx) really sits in front.
         self.BEHIND_PROXY = _bool("BEHIND_PROXY", False)
         self.ACCESS_LOG = _bool("ACCESS_LOG", True)

@@ -158,3 +158,24 @@ def metrics_view():
     _update_pool_gauges(metrics, current_app)
     g.access_log = False  # scrapes every few seconds would drown the access log
     return Response(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
+
+
+class WorkerMetrics:
+    """What the worker process did, in the same registry mode as the service's (under
+    `make run` both write to one PROMETHEUS_MULTIPROC_DIR, and gunicorn's /metrics adds
+    the worker's samples in)."""
+
+    def __init__(self, multiprocess_mode):
+        registry = None if multiprocess_mode else CollectorRegistry()
+        self.registry = registry
+        self.work = Counter("worker_work_total", "Pieces of work the worker did, by job.", ("job",), registry=registry)
+        self.errors = Counter(
+            "worker_errors_total", "Worker rounds that failed, by kind (database, unexpected).", ("kind",), registry=registry
+        )
+        self.finalizations = Counter(
+            "worker_finalizations_total",
+            "Attempts the deadline finalized, by outcome (submitted, expired).",
+            ("outcome",),
+            registry=registry,
+        )
+        self.rounds = Counter("worker_rounds_total", "Rounds of every job the worker ran.", registry=registry)

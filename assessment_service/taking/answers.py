@@ -4,8 +4,9 @@ from ..grading import scoring
 
 
 def answer_list(saved_answers):
-    """Saved answers ({question id: answer}) as a submission's list of answers."""
-    return [{"question_id": question_id, "answer": answer} for question_id, answer in saved_answers.items()]
+    """Saved answers ({question id: answer}) as a submission's list of answers, by question id
+    (jsonb keeps no order of its own)."""
+    return [{"question_id": question_id, "answer": saved_answers[question_id]} for question_id in sorted(saved_answers)]
 
 
 def usable_answers(questions, saved_answers):

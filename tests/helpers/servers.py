@@ -239,3 +239,39 @@ def raw_http(port, request_bytes, timeout=10):
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     return int(status_line.split(" ", 2)[1]), headers, body
+
+
+class WorkerProcess:
+    """A real `flask --app app worker` on a database, polling every `idle_seconds`."""
+
+    def __init__(self, database_url, idle_seconds=0.2, extra_env=None):
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "LOG_LEVEL": "WARNING",
+            "WORKER_IDLE_SECONDS": str(idle_seconds),
+            **(extra_env or {}),
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "worker"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+
+    def stop(self, timeout=20):
+        """SIGTERM, and its exit status once it has stopped."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+
+    def kill(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
