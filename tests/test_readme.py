@@ -1,6 +1,7 @@
 """The README's curl walk-through, run verbatim (bar the port) against a real gunicorn."""
 
 import json
+from decimal import Decimal
 import re
 import subprocess
 
@@ -50,4 +51,11 @@ def test_readme_walkthrough_works_as_written(live_server, database_dsn, db_conn,
         cur.execute("select max_attempts from assessments where title = 'Week 1 quiz'")
         assert cur.fetchone()[0] == 3
         cur.execute("select count(*) from submissions s join assessments a on a.id = s.assessment_id where a.title = 'Pop quiz'")
-        assert cur.fetchone()[0] == 1
+        assert cur.fetchone()[0] == 2
+        cur.execute("select time_multiplier, reason from overrides")
+        assert cur.fetchall() == [(Decimal("1.50"), "extended time")]
+    policy = json.loads(next(line for line in lines if line.startswith('{"learner_id"')))
+    assert (policy["time_limit_seconds"], policy["can_start"]) == (900, True)
+    draft = json.loads(next(line for line in lines if line.startswith('{"attempt_id"')))
+    assert draft["revision"] == 1
+    assert "100.0" in lines[lines.index(next(line for line in lines if line.startswith('{"attempt_id"'))) + 1]
