@@ -18,7 +18,7 @@ from assessment_service.config import PROJECT_ROOT
 from assessment_service.platform.schema import apply_schema
 from tests.helpers.servers import Gunicorn
 
-from . import explain, wrk
+from . import deadline, explain, wrk
 from . import seed as seeding
 from .machine import CpuMeter
 from .wrk import BENCH_DIR
@@ -83,8 +83,8 @@ class Load:
         return measurement
 
 
-def measure_service(load, base_url, data, submit_file, extra_lists=None):
-    """The service's endpoints, reads first and the submissions (which add rows) last."""
+def measure_service(load, base_url, data, request_files, extra_lists=None):
+    """The service's endpoints, reads first, then the drafts and the submissions (which write)."""
     api = f"{base_url}/api/v1"
     learner = [f"Authorization: Bearer {data.learner_tokens[0]}"]
     results = {}
@@ -97,16 +97,37 @@ def measure_service(load, base_url, data, submit_file, extra_lists=None):
     )
     for key, (name, path, token) in (extra_lists or {}).items():
         results[key] = load.measure(name, f"{api}{path}", headers=[f"Authorization: Bearer {token}"])
+    results["save_answers"] = load.measure(
+        "PATCH …/attempts/{id}/answers (10 answers)",
+        f"{api}/assessments/{data.drafts_assessment_id}/attempts",
+        script="learners.lua",
+        env={"BENCH_REQUESTS": str(request_files["save_answers"])},
+    )
     results["submit"] = load.measure(
         "POST /assessments/{id}/submissions (10 answers)",
         f"{api}/assessments/{data.assessment_id}/submissions",
-        script="submit.lua",
-        env={"BENCH_SUBMIT_DATA": str(submit_file)},
+        script="learners.lua",
+        env={"BENCH_REQUESTS": str(request_files["submit"])},
     )
     return results
 
 
-TABLE_ORDER = ("bare", "list", "get", "submit", "get_submission", "list_own", "list_all")
+def write_request_files(scratch, data):
+    """The files learners.lua reads: each row's method, body and a (path, token) per learner."""
+    files = {"submit": os.path.join(scratch, "submit.txt"), "save_answers": os.path.join(scratch, "save_answers.txt")}
+    with open(files["submit"], "w") as file:
+        # Learner 0 owns the submission the GETs read; the POSTs use the others.
+        file.write("POST\n" + json.dumps({"answers": data.answers}) + "\n")
+        path = f"/api/v1/assessments/{data.assessment_id}/submissions"
+        file.write("".join(f"{path} {token}\n" for token in data.learner_tokens[1:]))
+    with open(files["save_answers"], "w") as file:
+        file.write("PATCH\n" + json.dumps({"answers": data.drafts_answers}) + "\n")
+        for attempt_id, token in data.drafts_attempts:
+            file.write(f"/api/v1/assessments/{data.drafts_assessment_id}/attempts/{attempt_id}/answers {token}\n")
+    return files
+
+
+TABLE_ORDER = ("bare", "list", "get", "submit", "get_submission", "save_answers", "list_own", "list_all")
 
 
 def print_table(results, out=sys.stdout):
@@ -191,12 +212,7 @@ def main(argv=None):
         with gunicorn("app:app", "/readyz", "gunicorn-app", env={"DATABASE_URL": dsn}) as server:
             load.meter = CpuMeter(server.process.pid, database_name=psycopg2.extensions.parse_dsn(dsn)["dbname"])
             data = seeding.seed(dsn, server.base_url, learners=args.learners)
-            submit_file = os.path.join(scratch, "submit.txt")
-            with open(submit_file, "w") as file:
-                # Learner 0 owns the submission the GETs read; the POSTs use the others.
-                file.write(f"/api/v1/assessments/{data.assessment_id}/submissions\n")
-                file.write(json.dumps({"answers": data.answers}) + "\n")
-                file.write("\n".join(data.learner_tokens[1:]) + "\n")
+            request_files = write_request_files(scratch, data)
 
             extra_lists = None
             if args.scale:
@@ -219,9 +235,10 @@ def main(argv=None):
                 }
             stored_small = seeding.count_submissions(dsn)
             print(f"bench: measuring with {stored_small:,} stored submissions", flush=True)
-            results.update(measure_service(load, server.base_url, data, submit_file, extra_lists))
+            results.update(measure_service(load, server.base_url, data, request_files, extra_lists))
             report["results"] = {key: m.as_dict() for key, m in results.items()}
             report["stored_submissions"] = stored_small
+            report["deadline"] = [deadline.measure(dsn, data.learner_ids, data.drafts_answers, workers=n) for n in (1,)]
 
             if args.scale:
                 print("bench: seeding up to 1,000,000 submissions (set-based SQL)", flush=True)
@@ -229,7 +246,7 @@ def main(argv=None):
                 seeding.seed_scale_submissions(dsn, 6, seeding.SCALE_LEARNERS)
                 stored_large = seeding.count_submissions(dsn)
                 print(f"bench: measuring with {stored_large:,} stored submissions", flush=True)
-                large = measure_service(load, server.base_url, data, submit_file, extra_lists)
+                large = measure_service(load, server.base_url, data, request_files, extra_lists)
                 report["scale"] = {
                     "seed_seconds": round(time.monotonic() - seed_started, 1),
                     "stored_small": stored_small,
@@ -244,6 +261,10 @@ def main(argv=None):
 
     report["seconds"] = round(time.monotonic() - started, 1)
     print_table(results)
+    for run in report.get("deadline", []):
+        print(
+            f"deadline: {run['attempts']:,} attempts finalized by {run['workers']} worker(s) in {run['seconds']} s: {run['per_second']:,}/s"
+        )
     if args.scale:
         with open(RESULTS_DIR / "explain-1m.txt", "w") as out:
             explain.print_report(plans, out)

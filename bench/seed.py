@@ -75,6 +75,11 @@ class Seed:
     learner_tokens: list = field(default_factory=list)
     answers: list = field(default_factory=list)
     submission_id: str = ""  # one stored submission of learner_tokens[0]
+    # Drafts: an assessment (a copy of the bench one) in which learners have an attempt in
+    # progress, as (attempt id, token), and the 10 answers each save sends.
+    drafts_assessment_id: str = ""
+    drafts_attempts: list = field(default_factory=list)
+    drafts_answers: list = field(default_factory=list)
 
 
 def api(base_url, method, path, token, body=None):
@@ -155,6 +160,10 @@ def seed(dsn, base_url, learners=10_000, extra_assessments=9):
     questions = api(base_url, "GET", f"/assessments/{assessment['id']}", first_learner)["questions"]
     answers = answers_for(questions)
     submission = api(base_url, "POST", f"/assessments/{assessment['id']}/submissions", first_learner, {"answers": answers})
+    drafts_assessment_id = "asmnt_benchcopy0001"
+    drafts_answers = answers_for(api(base_url, "GET", f"/assessments/{drafts_assessment_id}", first_learner)["questions"])
+    drafts_learners = learner_bodies[1 : 1 + DRAFT_ATTEMPTS]
+    drafts_attempts = start_attempts(dsn, drafts_assessment_id, [body["user"]["id"] for body in drafts_learners])
     settle(dsn)
     print(f"bench: seeded {learners} learners, {1 + extra_assessments} assessments in {time.monotonic() - started:.1f} s", flush=True)
     return Seed(
@@ -165,7 +174,36 @@ def seed(dsn, base_url, learners=10_000, extra_assessments=9):
         learner_tokens=[body["token"]["value"] for body in learner_bodies],
         answers=answers,
         submission_id=submission["id"],
+        drafts_assessment_id=drafts_assessment_id,
+        drafts_attempts=[(attempt_id, body["token"]["value"]) for attempt_id, body in zip(drafts_attempts, drafts_learners)],
+        drafts_answers=drafts_answers,
     )
+
+
+# Learners with an attempt in progress for the drafts row (each is saved to many times).
+DRAFT_ATTEMPTS = 2_000
+
+
+def start_attempts(dsn, assessment_id, learner_ids):
+    """An untimed attempt in progress on the assessment for each learner (set-based SQL); their ids."""
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                """
+                insert into attempts (id, assessment_id, learner_id, attempt_number, status)
+                select 'att_draft' || lpad(n::text, 6, '0'), %(assessment)s, learner_id, 1, 'in_progress'
+                from unnest(%(learners)s::text[]) with ordinality as l(learner_id, n)
+                order by n
+                returning id
+                """,
+                {"assessment": assessment_id, "learners": learner_ids},
+            )
+            ids = sorted(attempt_id for (attempt_id,) in cur.fetchall())
+        conn.commit()
+    finally:
+        conn.close()
+    return ids
 
 
 def enroll_learners(cur, course_id, user_ids):

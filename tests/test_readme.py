@@ -1,9 +1,9 @@
 """The README's curl walk-through, run verbatim (bar the port) against a real gunicorn."""
 
 import json
-from decimal import Decimal
 import re
 import subprocess
+from decimal import Decimal
 
 from assessment_service.config import PROJECT_ROOT
 

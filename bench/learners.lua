@@ -1,9 +1,9 @@
--- POST one submission per request, each from the next learner in turn, so that no
--- learner submits twice at once or meets a retake limit (see bench/README.md).
+-- One request per learner in turn (a submission, a save of answers), so that no learner
+-- sends two at once or meets a retake limit (see bench/README.md).
 --
--- BENCH_SUBMIT_DATA names a file written by bench/run.py: the request path on the first
--- line, the JSON body on the second, then one learner token per line.
--- BENCH_WRK_THREADS is wrk's --threads: thread i takes tokens i+1, i+1+threads, ...
+-- BENCH_REQUESTS names a file written by bench/run.py: the method on the first line, the
+-- JSON body on the second, then one "<path> <token>" line per learner.
+-- BENCH_WRK_THREADS is wrk's --threads: thread i takes lines i+1, i+1+threads, ...
 
 local threads = {}
 
@@ -13,12 +13,14 @@ function setup(thread)
 end
 
 function init(args)
-   local file = assert(io.open(os.getenv("BENCH_SUBMIT_DATA"), "r"))
-   path = file:read("*l")
+   local file = assert(io.open(os.getenv("BENCH_REQUESTS"), "r"))
+   method = file:read("*l")
    body = file:read("*l")
-   tokens = {}
+   paths, tokens = {}, {}
    for line in file:lines() do
-      tokens[#tokens + 1] = line
+      local path, token = line:match("^(%S+) (%S+)$")
+      paths[#paths + 1] = path
+      tokens[#tokens + 1] = token
    end
    file:close()
    stride = tonumber(os.getenv("BENCH_WRK_THREADS"))
@@ -27,13 +29,13 @@ function init(args)
 end
 
 function request()
-   local token = tokens[position]
+   local path, token = paths[position], tokens[position]
    position = position + stride
    if position > #tokens then
       position = index + 1
       wraps = wraps + 1
    end
-   return wrk.format("POST", path, {
+   return wrk.format(method, path, {
       ["Authorization"] = "Bearer " .. token,
       ["Content-Type"] = "application/json",
    }, body)
