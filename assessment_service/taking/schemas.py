@@ -2,10 +2,12 @@
 
 from marshmallow import Schema, fields, validate
 
+from ..authoring.question_types import ANSWERS
 from ..authoring.questions import MAX_QUESTIONS
 from ..http.fields import BoundedList, PublicId, Timestamp
 
 QUESTION_ID = PublicId("qst", required=True)
+ATTEMPT_STATUSES = ("in_progress", "submitted", "expired")
 
 
 class NoBodySchema(Schema):
@@ -20,7 +22,7 @@ class AttemptSchema(Schema):
     started_at = Timestamp(required=True)
     expires_at = Timestamp(required=True, allow_none=True)
     submitted_at = Timestamp(required=True, allow_none=True)
-    status = fields.String(required=True, metadata={"enum": ["in_progress", "submitted", "expired"]})
+    status = fields.String(required=True, validate=validate.OneOf(ATTEMPT_STATUSES))
 
 
 class AnswerSchema(Schema):
@@ -28,9 +30,7 @@ class AnswerSchema(Schema):
     answer = fields.Raw(
         required=True,
         allow_none=True,
-        metadata={
-            "description": "By question type: a choice id, choice ids, a boolean, a string, a number, prompt id -> option id, item ids; null = unanswered"
-        },
+        metadata={"description": "In the shape of the question's type; null: unanswered.", "anyOf": list(ANSWERS.values())},
     )
 
 
@@ -56,4 +56,6 @@ class AnswerField(fields.Nested):
 
 class NewSubmissionSchema(Schema):
     answers = BoundedList(AnswerField(), required=True, validate=validate.Length(max=MAX_QUESTIONS))
-    attempt_id = PublicId("att", load_default=None, metadata={"description": "Required for timed assessments."})
+    attempt_id = PublicId(
+        "att", load_default=None, metadata={"description": "The attempt this submission closes; required for timed assessments."}
+    )
