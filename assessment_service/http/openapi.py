@@ -12,7 +12,8 @@ from collections import namedtuple
 from decimal import Decimal
 
 from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow import MarshmallowPlugin, resolver
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import Blueprint, current_app, jsonify
 from marshmallow import fields, validate
 
@@ -53,6 +54,10 @@ HEADERS = {
     "Retry-After": {"description": "Seconds to wait before retrying.", "required": True, "schema": {"type": "integer", "minimum": 0}},
     "WWW-Authenticate": {"description": "The Bearer challenge.", "required": True, "schema": {"type": "string"}},
 }
+
+# Not "Error": a generated client names a model's instance after it, and the envelope's
+# one property is `error`.
+ERROR_SCHEMA = "ErrorEnvelope"
 
 ERROR_TITLES = {
     400: "Bad request",
@@ -171,7 +176,7 @@ moment they arrive, retake limits and timed attempts.
 
 
 def build_spec(app):
-    plugin = MarshmallowPlugin()
+    plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
     spec = APISpec(
         title="Assessment service",
         version="1.0.0",
@@ -185,7 +190,7 @@ def build_spec(app):
     spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "A token issued by POST /users or POST /users/{user_id}/tokens."}
     )
-    spec.components.schema("Error", schema=ErrorSchema)
+    spec.components.schema(ERROR_SCHEMA, schema=ErrorSchema)
     for name, header in HEADERS.items():
         spec.components.header(name, header)
     paths, tags = {}, {}
@@ -203,6 +208,11 @@ def build_spec(app):
     for path, operations in sorted(paths.items()):
         spec.path(path=path, operations=operations)
     return spec.to_dict()
+
+
+def schema_name(schema):
+    """A schema's component name: its `openapi_name`, else its class name less "Schema"."""
+    return getattr(resolve_schema_cls(schema), "openapi_name", None) or resolver(schema)
 
 
 def _path_arguments(rule_text):
@@ -321,7 +331,7 @@ def _operation(rule, method, view, doc, converter):
         responses[str(status)] = {
             "description": f"{ERROR_TITLES.get(status, 'Error')}. {description}",
             "headers": error_headers,
-            "content": {"application/json": {"schema": "Error"}},
+            "content": {"application/json": {"schema": ERROR_SCHEMA}},
         }
     operation["responses"] = responses
     operation["security"] = [] if doc["public"] else [{"bearer": []}]

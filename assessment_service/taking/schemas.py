@@ -26,6 +26,8 @@ class AttemptSchema(Schema):
 
 
 class AnswerSchema(Schema):
+    openapi_name = "AnswerIn"  # not "Answer": a generated client's Answer.from_dict would shadow its `answer`
+
     question_id = QUESTION_ID
     answer = fields.Raw(
         required=True,

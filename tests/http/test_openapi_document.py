@@ -95,7 +95,7 @@ def test_each_operation_lists_the_errors_its_shape_can_raise(spec):
             assert (400 in statuses) == has_query, where
         for status in statuses:
             response = operation["responses"][str(status)]
-            assert ref_name(response["content"]["application/json"]["schema"]) == "Error"
+            assert ref_name(response["content"]["application/json"]["schema"]) == "ErrorEnvelope"
             assert "X-Request-ID" in response["headers"]
     get_me = spec["paths"]["/api/v1/users/me"]["get"]["responses"]
     assert set(get_me) == {"200", "401", "503"}
@@ -218,10 +218,20 @@ def test_a_question_object_is_one_schema_per_registered_type(spec):
 
 
 def test_answers_and_results_take_every_types_answer_shape_or_null(spec):
-    for name in ("Answer", "Result"):
+    for name in ("AnswerIn", "Result"):
         answer = schema(spec, name)["properties"]["answer"]
         assert "nullable" not in answer  # OpenAPI 3.0: nullable needs a type beside it
         assert [{key: value for key, value in shape.items() if key != "nullable"} for shape in answer["anyOf"]] == [
             json.loads(json.dumps(shape, default=float)) for shape in ANSWERS.values()
         ]
         assert all(shape["nullable"] is True for shape in answer["anyOf"])
+
+
+def test_no_schema_has_a_property_named_after_itself(spec):
+    # A generated client (openapi-python-client) names a model's instance after the model,
+    # and would shadow such a property in from_dict.
+    def snake(name):
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+    clashes = [name for name, body in spec["components"]["schemas"].items() if snake(name) in body.get("properties", {})]
+    assert clashes == []

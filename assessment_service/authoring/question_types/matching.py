@@ -18,6 +18,7 @@ SHOWN = ("prompts", "options", "scoring")
 KEY = ("correct_answer",)
 ANSWER = {
     "type": "object",
+    "title": "MatchingAnswer",
     "additionalProperties": {"type": "string"},
     "maxProperties": 26,
     "description": "matching: prompt id -> option id; prompts may be left out, an option is used at most once.",
