@@ -67,6 +67,7 @@ ERROR_TITLES = {
     409: "Conflict",
     413: "Body too large",
     415: "Body is not JSON",
+    412: "Precondition failed",
     422: "Validation failed",
     503: "Service unavailable",
 }
@@ -95,6 +96,9 @@ def documented(
     also=None,
     errors=None,
     location=None,
+    parameters=None,
+    response_headers=None,
+    error_headers=None,
     paginated_list=False,
     public=False,
     content_type="application/json",
@@ -109,7 +113,10 @@ def documented(
     `also` maps other success statuses (same body) to what they mean. `errors` maps the
     error statuses the view raises itself (403, 409, ...) to what they mean; those its
     shape implies are added (default_errors). `location`: a 201 carries Location (default:
-    every 201). `public`: no token needed (identity.authentication).
+    every 201). `parameters`: more OpenAPI parameters (e.g. an If-Match header);
+    `response_headers` / `error_headers` ({status: ...}): more response headers, as OpenAPI
+    header objects or references (`header_ref("Retry-After")`). `public`: no token needed
+    (identity.authentication).
     """
 
     def decorate(view):
@@ -129,6 +136,9 @@ def documented(
             "paginated": paginated_list,
             "public": public,
             "content_type": content_type,
+            "parameters": parameters or [],
+            "response_headers": response_headers or {},
+            "error_headers": error_headers or {},
         }
         return view
 
@@ -274,6 +284,12 @@ def _ref(kind, name):
     return {"$ref": f"#/components/{kind}/{name}"}
 
 
+def header_ref(name):
+    """A reference to one of HEADERS, for documented's response_headers and error_headers."""
+    assert name in HEADERS, name
+    return _ref("headers", name)
+
+
 def _schema(value, converter):
     """A schema class or dict as apispec takes it; a field (e.g. OneOf) as its property."""
     value = getattr(value, "documented_as", value)
@@ -306,6 +322,7 @@ def _operation(rule, method, view, doc, converter):
         operation["parameters"].append({"in": "query", "schema": doc["query"]})
     if method == "POST" and not doc["public"]:
         operation["parameters"].append(IDEMPOTENCY_KEY)
+    operation["parameters"].extend(doc["parameters"])
     if doc["body"] is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": _schema(doc["body"], converter)}}}
 
@@ -314,6 +331,7 @@ def _operation(rule, method, view, doc, converter):
         headers["Idempotent-Replayed"] = _ref("headers", "Idempotent-Replayed")
     if doc["paginated"]:
         headers["Link"] = _ref("headers", "Link")
+    headers.update(doc["response_headers"])
     success = {"description": doc["summary"], "headers": headers}
     if doc["response"] is not None:
         success["content"] = {doc["content_type"]: {"schema": _schema(doc["response"], converter)}}
@@ -328,6 +346,7 @@ def _operation(rule, method, view, doc, converter):
             error_headers["WWW-Authenticate"] = _ref("headers", "WWW-Authenticate")
         if status == 503:
             error_headers["Retry-After"] = _ref("headers", "Retry-After")
+        error_headers.update(doc["error_headers"].get(status, {}))
         responses[str(status)] = {
             "description": f"{ERROR_TITLES.get(status, 'Error')}. {description}",
             "headers": error_headers,

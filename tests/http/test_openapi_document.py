@@ -13,7 +13,7 @@ from assessment_service.core.errors import ERROR_CODES
 from assessment_service.courses.schemas import ENROLLMENT_ROLES, ENROLLMENT_STATUSES
 from assessment_service.identity.roles import ROLES
 from assessment_service.taking.schemas import ATTEMPT_STATUSES
-from helpers.openapi import served_document
+from helpers.openapi import document_app, served_document
 
 METHODS = ("get", "post", "put", "patch", "delete")
 QUESTION_COMMON = {"id", "assessment_id", "type", "prompt", "points", "position", "created_at", "updated_at"}
@@ -235,3 +235,63 @@ def test_no_schema_has_a_property_named_after_itself(spec):
 
     clashes = [name for name, body in spec["components"]["schemas"].items() if snake(name) in body.get("properties", {})]
     assert clashes == []
+
+
+def test_documented_takes_what_new_routes_need():
+    # A route of another kind than today's (a PUT that creates or replaces; a PATCH with
+    # If-Match, an ETag and a 412), documented through the same decorator.
+    from flask import Blueprint
+    from marshmallow import Schema, fields
+
+    from assessment_service.http.openapi import Tag, build_spec, documented, header_ref
+
+    class DraftSchema(Schema):
+        revision = fields.Integer(required=True)
+
+    bp = Blueprint("extra", __name__)
+    drafts = Tag("Drafts", "Answers saved before submitting.")
+
+    @bp.put("/api/v1/extras/<id:learner_id>")
+    @documented(
+        "Set an override",
+        tag=drafts,
+        description="Create or replace.",
+        body=DraftSchema,
+        response=DraftSchema,
+        status=201,
+        also={200: "Replaced"},
+        location=False,
+    )
+    def put_override(learner_id):
+        raise AssertionError("documented only")
+
+    @bp.patch("/api/v1/extras/<id:attempt_id>/answers")
+    @documented(
+        "Save answers",
+        tag=drafts,
+        description="Merge into the draft.",
+        body=DraftSchema,
+        response=DraftSchema,
+        parameters=[{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}}],
+        response_headers={"ETag": {"description": "The draft's revision.", "required": True, "schema": {"type": "string"}}},
+        errors={403: "`attempt_cooldown`: wait.", 412: "`precondition_failed`: not the current revision."},
+        error_headers={403: {"Retry-After": header_ref("Retry-After")}},
+    )
+    def save_answers(attempt_id):
+        raise AssertionError("documented only")
+
+    app = document_app()
+    app.register_blueprint(bp)
+    spec = build_spec(app)
+
+    put = spec["paths"]["/api/v1/extras/{learner_id}"]["put"]
+    assert put["operationId"] == "set_override"
+    assert set(put["responses"]) == {"200", "201", "400", "401", "404", "413", "415", "422", "503"}
+    assert "Location" not in put["responses"]["201"]["headers"]
+    patch = spec["paths"]["/api/v1/extras/{attempt_id}/answers"]["patch"]
+    assert patch["operationId"] == "save_answers"
+    assert [parameter["name"] for parameter in patch["parameters"]] == ["attempt_id", "If-Match"]
+    assert patch["responses"]["200"]["headers"]["ETag"]["required"] is True
+    assert patch["responses"]["412"]["description"].startswith("Precondition failed. `precondition_failed`")
+    assert patch["responses"]["403"]["headers"]["Retry-After"] == {"$ref": "#/components/headers/Retry-After"}
+    assert {"name": "Drafts", "description": "Answers saved before submitting."} in spec["tags"]
