@@ -6,13 +6,18 @@ made from the question-type registry."""
 import json
 import re
 
+import jsonschema_rs
 import pytest
+from flask import Blueprint
+from marshmallow import Schema, fields
 
 from assessment_service.authoring.question_types import ANSWERS, QUESTION_TYPES, SCORING_MODES, TYPES
 from assessment_service.core.errors import ERROR_CODES
 from assessment_service.courses.schemas import ENROLLMENT_ROLES, ENROLLMENT_STATUSES
+from assessment_service.http.openapi import Tag, build_spec, documented, header_ref
 from assessment_service.identity.roles import ROLES
 from assessment_service.taking.schemas import ATTEMPT_STATUSES
+from helpers.api import API
 from helpers.openapi import document_app, served_document
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -240,11 +245,6 @@ def test_no_schema_has_a_property_named_after_itself(spec):
 def test_documented_takes_what_new_routes_need():
     # A route of another kind than today's (a PUT that creates or replaces; a PATCH with
     # If-Match, an ETag and a 412), documented through the same decorator.
-    from flask import Blueprint
-    from marshmallow import Schema, fields
-
-    from assessment_service.http.openapi import Tag, build_spec, documented, header_ref
-
     class DraftSchema(Schema):
         revision = fields.Integer(required=True)
 
@@ -295,3 +295,16 @@ def test_documented_takes_what_new_routes_need():
     assert patch["responses"]["412"]["description"].startswith("Precondition failed. `precondition_failed`")
     assert patch["responses"]["403"]["headers"]["Retry-After"] == {"$ref": "#/components/headers/Retry-After"}
     assert {"name": "Drafts", "description": "Answers saved before submitting."} in spec["tags"]
+
+
+def test_an_issued_token_and_its_replay_each_fit_the_document(spec, testapp, admin, learner):
+    response = spec["paths"]["/api/v1/users/{user_id}/tokens"]["post"]["responses"]["201"]
+    validator = jsonschema_rs.validator_for({**response["content"]["application/json"]["schema"], "components": spec["components"]})
+    headers = {**admin.headers, "Idempotency-Key": "issue-once"}
+
+    issued = testapp.post(f"{API}/users/{learner.id}/tokens", headers=headers, status=201)
+    replayed = testapp.post(f"{API}/users/{learner.id}/tokens", headers=headers, status=201)
+
+    assert "value" in issued.json and "value" not in replayed.json
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert validator.is_valid(issued.json) and validator.is_valid(replayed.json)
