@@ -15,7 +15,7 @@ from .authoring import routes as authoring_routes
 from .config import Config
 from .courses import routes as courses_routes
 from .grading import routes as grading_routes
-from .http import errors, health, idempotency, openapi
+from .http import docs_page, errors, health, idempotency, openapi
 from .http.bodies import receive_body
 from .http.encoding import DecimalJSONProvider
 from .http.routing import IdConverter
@@ -65,8 +65,10 @@ def _register_blueprints(app):
     for room in ROOMS:
         api.register_blueprint(room.bp)
     api.register_blueprint(openapi.bp)
+    api.register_blueprint(docs_page.bp)
     app.register_blueprint(api)
     app.register_blueprint(health.bp)
+    app.register_blueprint(docs_page.assets)
 
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

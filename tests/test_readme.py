@@ -38,6 +38,7 @@ def test_readme_walkthrough_works_as_written(live_server, database_dsn, db_conn,
     assert refusal["error"]["details"] == {"max_attempts": 2, "attempts_used": 2}
     attempt = json.loads(next(line for line in lines if line.startswith('{"id": "att_')))
     assert attempt["status"] == "in_progress" and attempt["expires_at"] is not None
+    assert "75.0" in lines  # the partial-credit example: half the matching, all of the ordering
     course_ids = [line for line in lines if line.startswith("crs_")]
     assert len(course_ids) == 2 and course_ids[0] == course_ids[1]
 
@@ -52,6 +53,10 @@ def test_readme_walkthrough_works_as_written(live_server, database_dsn, db_conn,
         assert cur.fetchone()[0] == 3
         cur.execute("select count(*) from submissions s join assessments a on a.id = s.assessment_id where a.title = 'Pop quiz'")
         assert cur.fetchone()[0] == 2
+        cur.execute(
+            "select s.score, s.points_earned from submissions s join assessments a on a.id = s.assessment_id where a.title = 'Sorting quiz'"
+        )
+        assert cur.fetchall() == [(Decimal("75.00"), Decimal("1.50"))]
         cur.execute("select time_multiplier, reason from overrides")
         assert cur.fetchall() == [(Decimal("1.50"), "extended time")]
     policy = json.loads(next(line for line in lines if line.startswith('{"learner_id"')))

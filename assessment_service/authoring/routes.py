@@ -8,7 +8,7 @@ from ..core.errors import conflict, not_found
 from ..courses.permissions import enrollment_of, may_manage_course, may_see_answer_keys
 from ..http.bodies import parse_body, parse_query
 from ..http.fields import PageQuery, page_of
-from ..http.openapi import documented
+from ..http.openapi import Tag, documented
 from ..http.pagination import page_window, paginated
 from ..http.responses import created, no_content
 from ..identity.authentication import current_user
@@ -29,13 +29,26 @@ from .schemas import (
     OverrideSchema,
     QuestionListSchema,
     QuestionPatchSchema,
-    QuestionSchema,
+    question_object,
 )
 from .sql import assessments as assessments_sql
 from .sql import overrides as overrides_sql
 from .sql import questions as questions_sql
 
 bp = Blueprint("authoring", __name__)
+
+ASSESSMENTS = Tag("Assessments", "Quizzes of a course: passing score, time limit and retake policy (max_attempts).")
+QUESTIONS = Tag(
+    "Questions",
+    "An assessment's questions, one schema per type: single_choice, multiple_choice, true_false, short_text, numeric, matching, "
+    "ordering. Answer keys are shown to admins and the course's instructors only.",
+)
+MANAGERS_ONLY = "`forbidden`: the caller reads the assessment but is neither an admin nor an instructor of its course."
+OVERRIDES = Tag(
+    "Overrides",
+    "Accommodations: one learner's settings on one assessment (extra attempts, extra time or a time multiplier, their own "
+    "window and due date), each replacing the assessment's for that learner.",
+)
 
 new_assessment_schema = NewAssessmentSchema()
 assessment_patch_schema = AssessmentPatchSchema()
@@ -50,7 +63,16 @@ page_query_schema = PageQuery()
 
 
 @bp.post("/assessments")
-@documented("Create an assessment (admin or course instructor)", body=NewAssessmentSchema, response=AssessmentSchema, status=201)
+@documented(
+    "Create an assessment (admin or course instructor)",
+    tag=ASSESSMENTS,
+    description="An assessment in a course the caller teaches (any course, for admins). A course the caller cannot read is `422` "
+    "on `course_id`, as if it did not exist.",
+    body=NewAssessmentSchema,
+    response=AssessmentSchema,
+    status=201,
+    errors={403: "`forbidden`: the caller is a learner, or reads the course but does not teach it."},
+)
 def post_assessment():
     user = current_user()
     require_admin_or_instructor(user)
@@ -60,7 +82,14 @@ def post_assessment():
 
 
 @bp.get("/assessments")
-@documented("List the assessments the caller may read", query=AssessmentQuery, response=page_of(AssessmentSchema), paginated_list=True)
+@documented(
+    "List the assessments the caller may read",
+    tag=ASSESSMENTS,
+    description="The assessments of the courses the caller may read (admins: all), optionally of one course.",
+    query=AssessmentQuery,
+    response=page_of(AssessmentSchema),
+    paginated_list=True,
+)
 def get_assessments():
     user = current_user()
     query = parse_query(assessment_query_schema)
@@ -77,7 +106,13 @@ def get_assessments():
 
 
 @bp.get("/assessments/<id:assessment_id>")
-@documented("Get an assessment with its questions (answer keys only for its instructors)", response=AssessmentWithQuestionsSchema)
+@documented(
+    "Get an assessment with its questions",
+    tag=ASSESSMENTS,
+    description="The assessment and its questions in position order. Learners never see answer keys (`correct`, "
+    "`accepted_answers`, `correct_answer`, `tolerance`); admins and the course's instructors do.",
+    response=AssessmentWithQuestionsSchema,
+)
 def get_assessment(assessment_id):
     user = current_user()
     row = load_assessment(db.connection(), user, assessment_id, with_questions=True)
@@ -90,7 +125,13 @@ def get_assessment(assessment_id):
 
 @bp.patch("/assessments/<id:assessment_id>")
 @documented(
-    "Change an assessment, e.g. its retake policy (admin or course instructor)", body=AssessmentPatchSchema, response=AssessmentSchema
+    "Change an assessment, e.g. its retake policy (admin or course instructor)",
+    tag=ASSESSMENTS,
+    description="Any of title, passing_score, time_limit_minutes and max_attempts; null lifts a limit. Lowering max_attempts "
+    "below what a learner used keeps their submissions and refuses further ones.",
+    body=AssessmentPatchSchema,
+    response=AssessmentSchema,
+    errors={403: MANAGERS_ONLY},
 )
 def patch_assessment(assessment_id):
     conn = db.connection()
@@ -100,7 +141,13 @@ def patch_assessment(assessment_id):
 
 
 @bp.delete("/assessments/<id:assessment_id>")
-@documented("Delete an assessment that has no submissions (admin or course instructor)", status=204)
+@documented(
+    "Delete an assessment that has no submissions (admin or course instructor)",
+    tag=ASSESSMENTS,
+    description="The assessment and its questions go; one with submissions stays.",
+    status=204,
+    errors={403: MANAGERS_ONLY, 409: "`conflict`: the assessment has submissions."},
+)
 def delete_assessment(assessment_id):
     conn = db.connection()
     load_assessment(conn, current_user(), assessment_id, manage=True)
@@ -113,7 +160,17 @@ def delete_assessment(assessment_id):
 
 
 @bp.post("/assessments/<id:assessment_id>/questions")
-@documented("Add a question (admin or course instructor)", body=NewQuestionSchema, response=QuestionSchema, status=201)
+@documented(
+    "Add a question (admin or course instructor)",
+    tag=QUESTIONS,
+    description="One schema per `type`. `points` defaults to 1; without `position` the question is appended, with it the "
+    "questions from there move down. At most 1,000 questions per assessment. `scoring: partial` (multiple_choice, matching, "
+    "ordering) gives credit for part of an answer.",
+    body=NewQuestionSchema,
+    response=question_object(),
+    status=201,
+    errors={403: MANAGERS_ONLY},
+)
 def post_question(assessment_id):
     conn = db.connection()
     load_assessment(conn, current_user(), assessment_id, manage=True)
@@ -123,7 +180,13 @@ def post_question(assessment_id):
 
 
 @bp.get("/assessments/<id:assessment_id>/questions")
-@documented("List an assessment's questions in order", response=QuestionListSchema)
+@documented(
+    "List an assessment's questions in order",
+    tag=QUESTIONS,
+    operation_id="list_questions",
+    description="Every question, in position order (answer keys only for admins and the course's instructors).",
+    response=QuestionListSchema,
+)
 def get_questions(assessment_id):
     user = current_user()
     conn = db.connection()
@@ -134,7 +197,12 @@ def get_questions(assessment_id):
 
 
 @bp.get("/assessments/<id:assessment_id>/questions/<id:question_id>")
-@documented("Get one question", response=QuestionSchema)
+@documented(
+    "Get one question",
+    tag=QUESTIONS,
+    description="The question (answer keys only for admins and the course's instructors).",
+    response=question_object(),
+)
 def get_question(assessment_id, question_id):
     user = current_user()
     conn = db.connection()
@@ -146,7 +214,15 @@ def get_question(assessment_id, question_id):
 
 
 @bp.patch("/assessments/<id:assessment_id>/questions/<id:question_id>")
-@documented("Edit a question (admin or course instructor); stored results do not change", body=QuestionPatchSchema, response=QuestionSchema)
+@documented(
+    "Edit a question (admin or course instructor)",
+    tag=QUESTIONS,
+    description="The fields given replace the question's; with a new `type` the type's fields must all be given again. "
+    "Stored submissions keep their results.",
+    body=QuestionPatchSchema,
+    response=question_object(),
+    errors={403: MANAGERS_ONLY},
+)
 def patch_question(assessment_id, question_id):
     conn = db.connection()
     load_assessment(conn, current_user(), assessment_id, manage=True)
@@ -156,7 +232,13 @@ def patch_question(assessment_id, question_id):
 
 
 @bp.delete("/assessments/<id:assessment_id>/questions/<id:question_id>")
-@documented("Remove a question (admin or course instructor); stored results do not change", status=204)
+@documented(
+    "Remove a question (admin or course instructor)",
+    tag=QUESTIONS,
+    description="The questions after it move up. Stored submissions keep their results.",
+    status=204,
+    errors={403: MANAGERS_ONLY},
+)
 def delete_question(assessment_id, question_id):
     conn = db.connection()
     load_assessment(conn, current_user(), assessment_id, manage=True)
@@ -170,10 +252,20 @@ def delete_question(assessment_id, question_id):
 @bp.put("/assessments/<id:assessment_id>/overrides/<id:learner_id>")
 @documented(
     "Set a learner's accommodations (admin or course instructor)",
+    tag=OVERRIDES,
+    operation_id="set_override",
+    description="Replaces the learner's whole override (a field left out is the assessment's again). `extra_attempts` "
+    "apply at once; the time and window settings to attempts started after. Give `extra_time_minutes` or "
+    "`time_multiplier`, not both; the learner's window (theirs over the assessment's) must open before it closes, with the "
+    "due date inside.",
     body=OverrideBodySchema,
     response=OverrideSchema,
     status=201,
     also={200: "The learner's override, replaced"},
+    errors={
+        403: MANAGERS_ONLY,
+        422: "`validation_failed`: a body that does not fit, or a user who holds no learner enrollment in the course.",
+    },
 )
 def put_learner_override(assessment_id, learner_id):
     conn = db.connection()
@@ -187,7 +279,13 @@ def put_learner_override(assessment_id, learner_id):
 
 @bp.get("/assessments/<id:assessment_id>/overrides")
 @documented(
-    "List an assessment's overrides (admin or course instructor)", query=PageQuery, response=page_of(OverrideSchema), paginated_list=True
+    "List an assessment's overrides (admin or course instructor)",
+    tag=OVERRIDES,
+    description="Oldest first.",
+    query=PageQuery,
+    response=page_of(OverrideSchema),
+    paginated_list=True,
+    errors={403: MANAGERS_ONLY},
 )
 def get_overrides(assessment_id):
     conn = db.connection()
@@ -199,7 +297,13 @@ def get_overrides(assessment_id):
 
 
 @bp.get("/assessments/<id:assessment_id>/overrides/<id:learner_id>")
-@documented("Get a learner's override (managers, and that learner)", response=OverrideSchema)
+@documented(
+    "Get a learner's override (managers, and that learner)",
+    tag=OVERRIDES,
+    operation_id="get_override",
+    description="`404` when the learner has none, and for another learner's.",
+    response=OverrideSchema,
+)
 def get_learner_override(assessment_id, learner_id):
     user = current_user()
     conn = db.connection()
@@ -213,7 +317,14 @@ def get_learner_override(assessment_id, learner_id):
 
 
 @bp.delete("/assessments/<id:assessment_id>/overrides/<id:learner_id>")
-@documented("Remove a learner's override (admin or course instructor)", status=204)
+@documented(
+    "Remove a learner's override (admin or course instructor)",
+    tag=OVERRIDES,
+    operation_id="delete_override",
+    description="The learner takes the assessment's own settings again (for attempts started after).",
+    status=204,
+    errors={403: MANAGERS_ONLY},
+)
 def delete_learner_override(assessment_id, learner_id):
     conn = db.connection()
     assessment = load_assessment(conn, current_user(), assessment_id, manage=True)

@@ -1,11 +1,16 @@
-"""The bodies of the assessments and questions routes."""
+"""The bodies of the assessments and questions routes.
 
+Questions are validated by flat schemas that take every type's fields (build_spec then
+refuses those a type does not use), and documented as one schema per type, derived from
+the question-type registry (below)."""
+
+import copy
 from decimal import Decimal
 
 from marshmallow import Schema, fields, validate
 
-from ..http.fields import TITLE, BoundedList, ExactDecimal, Moment, PageQuery, PublicId, StrictBoolean, StrictInteger, Timestamp
-from .question_types import QUESTION_TYPES, SCORING_MODES
+from ..http.fields import TITLE, BoundedList, ExactDecimal, Moment, OneOf, PageQuery, PublicId, StrictBoolean, StrictInteger, Timestamp
+from .question_types import QUESTION_TYPES, SCORING_MODES, TYPES
 from .question_types.numeric import MAX_KEY, MAX_KEY_PLACES
 
 # ---------------------------------------------------------------- questions
@@ -32,7 +37,16 @@ class QuestionPatchSchema(Schema):
     points = ExactDecimal(max_abs=Decimal("100000"), max_places=2, validate=validate.Range(min=0, min_inclusive=False))
     position = StrictInteger(validate=validate.Range(min=1))
     choices = BoundedList(fields.Nested(ChoiceInSchema), validate=validate.Length(min=2, max=26))
-    correct_answer = fields.Raw(metadata={"description": "boolean (true_false) or number (numeric)"})
+    correct_answer = fields.Raw(
+        metadata={
+            "description": "The right answer, by type.",
+            "anyOf": [
+                module.FIELD_SCHEMAS["correct_answer"]
+                for module in TYPES.values()
+                if "correct_answer" in getattr(module, "FIELD_SCHEMAS", {})
+            ],
+        }
+    )
     accepted_answers = BoundedList(fields.String(validate=validate.Length(min=1, max=1000)), validate=validate.Length(min=1, max=50))
     case_sensitive = StrictBoolean()
     tolerance = ExactDecimal(max_abs=MAX_KEY, max_places=MAX_KEY_PLACES, validate=validate.Range(min=0))
@@ -59,12 +73,14 @@ class LabelSchema(Schema):
 
 
 class QuestionSchema(Schema):
+    """Every type's fields of a question object (the document shows one schema per type)."""
+
     id = fields.String(required=True)
     assessment_id = fields.String(required=True)
-    type = fields.String(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(QUESTION_TYPES))
     prompt = fields.String(required=True)
-    points = fields.Decimal(required=True)
-    position = fields.Integer(required=True)
+    points = fields.Decimal(required=True, validate=validate.Range(min=0, max=100_000, min_inclusive=False))
+    position = fields.Integer(required=True, validate=validate.Range(min=1))
     choices = fields.List(fields.Nested(ChoiceSchema))
     correct_answer = fields.Raw(metadata={"description": "Answer key: absent for learners."})
     accepted_answers = fields.List(fields.String(), metadata={"description": "Answer key: absent for learners."})
@@ -76,13 +92,68 @@ class QuestionSchema(Schema):
         metadata={"description": "matching: the matches and distractors, in an order that says nothing of the pairs."},
     )
     items = fields.List(fields.Nested(LabelSchema), metadata={"description": "ordering: the items, never in the correct order as such."})
-    scoring = fields.String(metadata={"enum": ["all_or_nothing", "partial"]})
+    scoring = fields.String(validate=validate.OneOf(SCORING_MODES))
     created_at = Timestamp(required=True)
     updated_at = Timestamp(required=True)
 
 
+# ---------------------------------------------------------------- one schema per question type
+#
+# Each type's schema is the common fields plus the type's own (FIELDS to author it; SHOWN
+# and KEY in the question object), as the flat schemas above declare them or as the
+# type's FIELD_SCHEMAS and ANSWER say; required as its REQUIRED says (answer keys are
+# absent for learners). So adding a type adds its schemas.
+
+
+def _camel(kind):
+    return "".join(part.title() for part in kind.split("_"))
+
+
+def _field_of(schema, name, *, required, json_schema=None):
+    """The flat schema's field `name`, required or not; a Raw field documented as
+    `json_schema` where the type gives the field a shape of its own."""
+    if json_schema is not None:
+        return fields.Raw(required=required, metadata=json_schema)
+    field = copy.copy(schema._declared_fields[name])
+    field.required = required
+    return field
+
+
+def _schema_of_type(class_name, kind, flat, names, required, json_schemas):
+    declared = {"type": fields.String(required=True, validate=validate.OneOf([kind]))}
+    for name in names:
+        declared[name] = _field_of(flat, name, required=name in required, json_schema=json_schemas.get(name))
+    return type(class_name, (Schema,), declared)
+
+
+def _body_schema(kind, module):
+    names = ("prompt", "points", "position", *module.FIELDS)
+    required = ("prompt", *module.REQUIRED)
+    return _schema_of_type(
+        f"New{_camel(kind)}QuestionSchema", kind, NewQuestionSchema, names, required, getattr(module, "FIELD_SCHEMAS", {})
+    )
+
+
+def _object_schema(kind, module):
+    common = ("id", "assessment_id", "prompt", "points", "position", "created_at", "updated_at")
+    key = {"correct_answer": {**module.ANSWER, "description": "Answer key (absent for learners): the right answer, as an answer gives it."}}
+    names = (*common[:5], *module.SHOWN, *module.KEY, *common[5:])
+    return _schema_of_type(f"{_camel(kind)}QuestionSchema", kind, QuestionSchema, names, (*common, *module.SHOWN), key)
+
+
+NEW_QUESTION_BY_TYPE = {kind: _body_schema(kind, module) for kind, module in TYPES.items()}
+QUESTION_BY_TYPE = {kind: _object_schema(kind, module) for kind, module in TYPES.items()}
+# How the validating schema is shown (http.openapi): one schema per type.
+NewQuestionSchema.documented_as = OneOf(NEW_QUESTION_BY_TYPE, discriminator="type")
+
+
+def question_object(**kwargs):
+    """A question object of any type, for the response schemas."""
+    return OneOf(QUESTION_BY_TYPE, discriminator="type", **kwargs)
+
+
 class QuestionListSchema(Schema):
-    data = fields.List(fields.Nested(QuestionSchema), required=True)
+    data = fields.List(question_object(), required=True)
 
 
 # ---------------------------------------------------------------- assessments
@@ -119,22 +190,24 @@ class AssessmentSchema(Schema):
     id = fields.String(required=True)
     course_id = fields.String(required=True)
     title = fields.String(required=True)
-    passing_score = fields.Integer(required=True)
-    time_limit_minutes = fields.Integer(required=True, allow_none=True)
-    max_attempts = fields.Integer(required=True, allow_none=True)
-    available_from = Timestamp(required=True, allow_none=True)
-    available_until = Timestamp(required=True, allow_none=True)
-    due_at = Timestamp(required=True, allow_none=True)
-    cooldown_minutes = fields.Integer(required=True, allow_none=True)
-    on_expiry = fields.String(required=True)
-    question_count = fields.Integer(required=True)
-    points_possible = fields.Decimal(required=True)
+    passing_score = fields.Integer(required=True, validate=validate.Range(min=1, max=100), metadata={"description": "Percent."})
+    time_limit_minutes = fields.Integer(required=True, allow_none=True, metadata={"description": "null: no time limit."})
+    max_attempts = fields.Integer(required=True, allow_none=True, metadata={"description": "null: unlimited."})
+    available_from = Timestamp(required=True, allow_none=True, metadata={"description": "null: open from the start."})
+    available_until = Timestamp(required=True, allow_none=True, metadata={"description": "null: never closes."})
+    due_at = Timestamp(required=True, allow_none=True, metadata={"description": "Informational; a submission after it is late."})
+    cooldown_minutes = fields.Integer(required=True, allow_none=True, metadata={"description": "null: none."})
+    on_expiry = fields.String(required=True, validate=validate.OneOf(ON_EXPIRY))
+    question_count = fields.Integer(required=True, validate=validate.Range(min=0))
+    points_possible = fields.Decimal(
+        required=True, validate=validate.Range(min=0), metadata={"description": "The sum of the questions' points."}
+    )
     created_at = Timestamp(required=True)
     updated_at = Timestamp(required=True)
 
 
 class AssessmentWithQuestionsSchema(AssessmentSchema):
-    questions = fields.List(fields.Nested(QuestionSchema), required=True)
+    questions = fields.List(question_object(), required=True, metadata={"description": "In position order."})
 
 
 # ---------------------------------------------------------------- overrides

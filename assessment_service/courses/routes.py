@@ -4,7 +4,7 @@ from flask import Blueprint, jsonify
 
 from ..http.bodies import parse_body, parse_query
 from ..http.fields import PageQuery, page_of
-from ..http.openapi import documented
+from ..http.openapi import Tag, documented
 from ..http.pagination import page_window, paginated
 from ..http.responses import created
 from ..identity.authentication import current_user
@@ -18,6 +18,10 @@ from .schemas import CourseSchema, EnrollmentPatchSchema, EnrollmentSchema, NewC
 
 bp = Blueprint("courses", __name__)
 
+COURSES = Tag("Courses", "Courses hold assessments; who may do what in one comes from enrollments.")
+ENROLLMENTS = Tag("Enrollments", "A user's place in a course: learner or instructor, active, completed or dropped.")
+MANAGERS_ONLY = "`forbidden`: the caller reads the course but is neither an admin nor one of its instructors."
+
 new_course_schema = NewCourseSchema()
 new_enrollment_schema = NewEnrollmentSchema()
 enrollment_patch_schema = EnrollmentPatchSchema()
@@ -25,7 +29,15 @@ page_query_schema = PageQuery()
 
 
 @bp.post("/courses")
-@documented("Create a course (admin, instructor)", body=NewCourseSchema, response=CourseSchema, status=201)
+@documented(
+    "Create a course (admin, instructor)",
+    tag=COURSES,
+    description="An instructor who creates a course becomes its instructor (an active instructor enrollment).",
+    body=NewCourseSchema,
+    response=CourseSchema,
+    status=201,
+    errors={403: "`forbidden`: learners do not create courses."},
+)
 def post_course():
     user = current_user()
     require_admin_or_instructor(user)
@@ -35,7 +47,14 @@ def post_course():
 
 
 @bp.get("/courses")
-@documented("List the courses the caller may read", query=PageQuery, response=page_of(CourseSchema), paginated_list=True)
+@documented(
+    "List the courses the caller may read",
+    tag=COURSES,
+    description="Admins see every course; instructors and learners the courses they are enrolled in.",
+    query=PageQuery,
+    response=page_of(CourseSchema),
+    paginated_list=True,
+)
 def get_courses():
     user = current_user()
     query = parse_query(page_query_schema)
@@ -46,13 +65,26 @@ def get_courses():
 
 
 @bp.get("/courses/<id:course_id>")
-@documented("Get a course", response=CourseSchema)
+@documented(
+    "Get a course",
+    tag=COURSES,
+    description="A course the caller may read (404 for one they may not: its existence is not told).",
+    response=CourseSchema,
+)
 def get_course(course_id):
     return jsonify(course_json(load_course(db.connection(), current_user(), course_id)))
 
 
 @bp.post("/courses/<id:course_id>/enrollments")
-@documented("Enroll a user (admin or course instructor)", body=NewEnrollmentSchema, response=EnrollmentSchema, status=201)
+@documented(
+    "Enroll a user (admin or course instructor)",
+    tag=ENROLLMENTS,
+    description="`role` defaults to learner and `status` to active. A user is enrolled in a course once.",
+    body=NewEnrollmentSchema,
+    response=EnrollmentSchema,
+    status=201,
+    errors={403: MANAGERS_ONLY, 409: "`conflict`: the user is already enrolled (`details.user_id`)."},
+)
 def post_enrollment(course_id):
     conn = db.connection()
     load_course(conn, current_user(), course_id, manage=True)
@@ -63,7 +95,13 @@ def post_enrollment(course_id):
 
 @bp.get("/courses/<id:course_id>/enrollments")
 @documented(
-    "List a course's enrollments (admin or course instructor)", query=PageQuery, response=page_of(EnrollmentSchema), paginated_list=True
+    "List a course's enrollments (admin or course instructor)",
+    tag=ENROLLMENTS,
+    description="Every enrollment of the course, oldest first.",
+    query=PageQuery,
+    response=page_of(EnrollmentSchema),
+    paginated_list=True,
+    errors={403: MANAGERS_ONLY},
 )
 def get_enrollments(course_id):
     conn = db.connection()
@@ -77,8 +115,17 @@ def get_enrollments(course_id):
 @bp.patch("/courses/<id:course_id>/enrollments/<id:enrollment_id>")
 @documented(
     "Change an enrollment's status or standing time multiplier (admin or course instructor)",
+    tag=ENROLLMENTS,
+    description="A completed enrollment never becomes active again. A dropped learner keeps their submissions and submits "
+    "no more. `time_multiplier` (1.00-5.00, or null) stretches every timed assessment of the course for a learner, unless "
+    "an override of theirs has a time setting of its own.",
     body=EnrollmentPatchSchema,
     response=EnrollmentSchema,
+    errors={
+        403: MANAGERS_ONLY,
+        409: "`conflict`: a completed enrollment cannot become active again.",
+        422: "`validation_failed`: a body that does not fit, or a time multiplier on an instructor's enrollment.",
+    },
 )
 def patch_enrollment(course_id, enrollment_id):
     conn = db.connection()

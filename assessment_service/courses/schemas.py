@@ -45,8 +45,10 @@ class EnrollmentSchema(Schema):
     id = fields.String(required=True)
     course_id = fields.String(required=True)
     user_id = fields.String(required=True)
-    role = fields.String(required=True)
-    status = fields.String(required=True)
-    time_multiplier = fields.Decimal(required=True, allow_none=True)
+    role = fields.String(required=True, validate=validate.OneOf(ENROLLMENT_ROLES))
+    status = fields.String(required=True, validate=validate.OneOf(ENROLLMENT_STATUSES))
+    time_multiplier = fields.Decimal(
+        required=True, allow_none=True, metadata={"description": "A standing accommodation: 1.00-5.00, or null."}
+    )
     created_at = Timestamp(required=True)
     updated_at = Timestamp(required=True)

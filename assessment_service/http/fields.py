@@ -6,6 +6,8 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from ..core.errors import ERROR_CODES
+
 TITLE = validate.Length(min=3, max=200)
 
 
@@ -84,21 +86,24 @@ class QueryInteger(fields.Integer):
 
 class PageQuery(Schema):
     # The bound QueryInteger's nine digits imply, stated so that the OpenAPI document has it.
-    page = QueryInteger(load_default=1, validate=validate.Range(min=1, max=999_999_999))
-    per_page = QueryInteger(load_default=20, validate=validate.Range(min=1, max=100))
+    page = QueryInteger(load_default=1, validate=validate.Range(min=1, max=999_999_999), metadata={"description": "The page, from 1."})
+    per_page = QueryInteger(load_default=20, validate=validate.Range(min=1, max=100), metadata={"description": "Items per page."})
 
 
 class PaginationSchema(Schema):
-    page = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
-    total = fields.Integer(required=True)
-    total_pages = fields.Integer(required=True)
+    page = fields.Integer(required=True, validate=validate.Range(min=1))
+    per_page = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
+    total = fields.Integer(required=True, validate=validate.Range(min=0), metadata={"description": "Items in every page together."})
+    total_pages = fields.Integer(required=True, validate=validate.Range(min=1))
 
 
 class ErrorBodySchema(Schema):
-    code = fields.String(required=True)
-    message = fields.String(required=True)
-    details = fields.Dict(required=True)
+    code = fields.String(required=True, validate=validate.OneOf(ERROR_CODES), metadata={"description": "What went wrong, for programs."})
+    message = fields.String(required=True, metadata={"description": "What went wrong, for people."})
+    details = fields.Dict(
+        required=True,
+        metadata={"description": "validation_failed and invalid_parameter: field path -> messages; other codes: their figures."},
+    )
 
 
 class ErrorSchema(Schema):
@@ -130,4 +135,23 @@ class Moment(fields.AwareDateTime):
         return super()._deserialize(value, attr, data, **kwargs).astimezone(datetime.UTC)
 
 
-Timestamp = fields.String  # ISO 8601 UTC, e.g. 2026-11-29T13:40:21.123Z (serialised by jsonio)
+class Timestamp(fields.String):
+    """ISO 8601 UTC with milliseconds, e.g. 2026-11-29T13:40:21.123Z (written by jsonio);
+    OpenAPI's date-time."""
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {"format": "date-time", **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+
+
+class OneOf(fields.Field):
+    """A value that is one of several schemas (OpenAPI oneOf), for documenting answers only.
+
+    `schemas` maps each value of the `discriminator` property to its schema, or is a list
+    when nothing but the shape tells them apart.
+    """
+
+    def __init__(self, schemas, *, discriminator=None, **kwargs):
+        super().__init__(**kwargs)
+        self.schemas = schemas
+        self.discriminator = discriminator

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from ..http.fields import Timestamp
+from ..http.fields import OneOf, Timestamp
 from .roles import ROLES
 
 
@@ -16,16 +16,28 @@ class UserSchema(Schema):
     id = fields.String(required=True)
     name = fields.String(required=True)
     email = fields.String(required=True)
-    role = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
     created_at = Timestamp(required=True)
 
 
 class TokenSchema(Schema):
+    """A token as an idempotent replay of the response that issued it shows it: without its value."""
+
     id = fields.String(required=True)
     created_at = Timestamp(required=True)
-    value = fields.String(metadata={"description": "The plain token; only in the response that issues it."})
+
+
+class IssuedTokenSchema(TokenSchema):
+    value = fields.String(
+        required=True, metadata={"description": "The plain token, shown in this response only: send it as 'Authorization: Bearer <value>'."}
+    )
+
+
+def issued_token(**kwargs):
+    """The token of a response that issues one: with its value, or without it in a replay."""
+    return OneOf([IssuedTokenSchema, TokenSchema], **kwargs)
 
 
 class UserWithTokenSchema(Schema):
     user = fields.Nested(UserSchema, required=True)
-    token = fields.Nested(TokenSchema, required=True)
+    token = issued_token(required=True)

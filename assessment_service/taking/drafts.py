@@ -29,9 +29,9 @@ def save_draft(conn, *, learner, assessment, attempt_id, answers, expected_revis
     """Merge `answers` into the attempt's saved answers; the attempt, one revision later.
 
     404 unless it is the learner's; 409 once it is no longer in progress (attempt_expired
-    after its time and grace, when the deadline has just finalized it: that stays); 412
-    when `expected_revision` is given and not the current one; 422 for answers that do not
-    fit the questions.
+    after its time and grace, when the deadline has just finalized it: that stays); 422 for
+    answers that do not fit the questions (whatever the revision: a body that is wrong is
+    wrong in any tab); 412 when `expected_revision` is given and not the current one.
     """
     attempt = attempt_to_answer(conn, learner, assessment, attempt_id, grace)
     if attempt["due"]:
@@ -40,6 +40,12 @@ def save_draft(conn, *, learner, assessment, attempt_id, answers, expected_revis
         raise attempt_closed_error(conn, attempt)
     if attempt["status"] != "in_progress":
         raise attempt_closed_error(conn, attempt)
+    questions = questions_sql.questions_of(conn, assessment["id"])
+    errors = scoring.answer_errors(questions, answers) or scoring.answer_errors(
+        questions, merged_answers(questions, attempt["saved_answers"], answers)
+    )
+    if errors:
+        raise validation_failed(errors, "The answers do not fit the assessment's questions.")
     if expected_revision is not None and expected_revision != attempt["revision"]:
         raise ApiError(
             412,
@@ -47,11 +53,5 @@ def save_draft(conn, *, learner, assessment, attempt_id, answers, expected_revis
             "The saved answers have changed since that revision; read them again.",
             {"current_revision": attempt["revision"]},
         )
-    questions = questions_sql.questions_of(conn, assessment["id"])
-    errors = scoring.answer_errors(questions, answers) or scoring.answer_errors(
-        questions, merged_answers(questions, attempt["saved_answers"], answers)
-    )
-    if errors:
-        raise validation_failed(errors, "The answers do not fit the assessment's questions.")
     saved = {item["question_id"]: item["answer"] for item in merged_answers(questions, attempt["saved_answers"], answers)}
     return sql.save_answers(conn, attempt_id=attempt["id"], saved_answers=saved, grace=grace)

@@ -6,11 +6,12 @@ from flask import Blueprint, current_app, jsonify, request
 from ..authoring.loaders import load_assessment
 from ..courses.permissions import enrollment_of
 from ..grading.learner_rows import one_row, page_request
+from ..grading.routes import SUBMISSIONS
 from ..grading.schemas import LearnerFilterQuery, SubmissionSchema
 from ..grading.submissions import submission_json
 from ..http.bodies import parse_body, parse_query
 from ..http.fields import page_of
-from ..http.openapi import documented
+from ..http.openapi import Tag, documented
 from ..http.pagination import paginated
 from ..http.responses import created
 from ..identity.authentication import current_user
@@ -35,6 +36,31 @@ from .submitting import submit_answers
 
 bp = Blueprint("taking", __name__)
 
+ATTEMPTS = Tag("Attempts", "Taking an assessment: an attempt starts the clock of a timed assessment and counts toward max_attempts.")
+DRAFTS = Tag("Drafts", "Answers saved during an attempt: merged by question, each save one revision more, guarded by If-Match.")
+POLICY = Tag("Policy", "A learner's effective figures on an assessment, with their accommodations, and whether a start would succeed now.")
+MAY_NOT_TAKE = (
+    "`forbidden`: only learners take assessments. `not_enrolled`: the learner has no active enrollment in the course. "
+    "`attempt_limit_reached`: every attempt is used (`details.max_attempts`, `details.attempts_used`). "
+    "`assessment_not_open` / `assessment_closed`: outside the learner's window (`details.available_from` / "
+    "`details.available_until`). `attempt_cooldown`: within the cooldown after the last attempt (`details.available_at`, "
+    "`Retry-After`)."
+)
+ATTEMPT_CLOSED = (
+    "`conflict`: the attempt was already submitted. `attempt_expired`: its time and grace are over; the deadline "
+    "finalized it (`details.submission_id` names the submission it made of the saved answers, with on_expiry submit_saved)."
+)
+# Only attempt_cooldown carries it, so it is optional on the 403.
+COOLDOWN_HEADERS = {
+    403: {
+        "Retry-After": {
+            "description": "With `attempt_cooldown`: seconds until the next attempt may start.",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    }
+}
+
 no_body_schema = NoBodySchema()
 new_submission_schema = NewSubmissionSchema()
 draft_schema = DraftSchema()
@@ -49,9 +75,23 @@ def _grace():
 @bp.post("/assessments/<id:assessment_id>/attempts")
 @documented(
     "Start an attempt, or get the one in progress (200)",
+    tag=ATTEMPTS,
+    operation_id="start_attempt",
+    description="A started attempt counts toward max_attempts (with the learner's extra_attempts). `expires_at` is the "
+    "earlier of `started_at` plus the learner's time limit (`GET .../policy`) and the end of their window; null when "
+    "neither applies. Asking again while one is in progress answers that one with `200`; an attempt whose time ran out is "
+    "finalized first. No body is needed (an empty JSON object is accepted).",
     response=AttemptSchema,
     status=201,
     also={200: "The attempt already in progress"},
+    errors={
+        403: MAY_NOT_TAKE,
+        409: "`conflict`: the assessment has no questions yet.",
+        413: "`payload_too_large`: the body is too large.",
+        415: "`unsupported_media_type`: a body that is not application/json.",
+        422: "`validation_failed`: a body with fields.",
+    },
+    error_headers=COOLDOWN_HEADERS,
 )
 def post_attempt(assessment_id):
     user = current_user()
@@ -65,7 +105,13 @@ def post_attempt(assessment_id):
 
 
 @bp.get("/assessments/<id:assessment_id>/attempts/<id:attempt_id>")
-@documented("Get an attempt (learners: their own only, with their saved answers)", response=AttemptSchema)
+@documented(
+    "Get an attempt (learners: their own only)",
+    tag=ATTEMPTS,
+    description="An attempt whose time and grace are over is finalized by this read, as by every touch. Its learner also "
+    "gets `saved_answers`, `revision`, `server_time` and `seconds_remaining`. Another learner's is `404`.",
+    response=AttemptSchema,
+)
 def get_attempt(assessment_id, attempt_id):
     assessment, attempt = one_row(
         assessment_id, "attempt", lambda conn: sql.get_attempt(conn, assessment_id=assessment_id, attempt_id=attempt_id, grace=_grace())
@@ -76,7 +122,15 @@ def get_attempt(assessment_id, attempt_id):
 
 
 @bp.get("/assessments/<id:assessment_id>/attempts")
-@documented("List attempts (learners: their own only)", query=LearnerFilterQuery, response=page_of(AttemptSchema), paginated_list=True)
+@documented(
+    "List attempts (learners: their own only)",
+    tag=ATTEMPTS,
+    description="Oldest first; admins and the course's instructors see everyone's (`learner_id` picks one learner's). "
+    "Attempts on the page whose time ran out are finalized first.",
+    query=LearnerFilterQuery,
+    response=page_of(AttemptSchema),
+    paginated_list=True,
+)
 def get_attempts(assessment_id):
     conn, query, filters = page_request(assessment_id)
     rows, total = sql.list_attempts(conn, **filters, grace=_grace())
@@ -89,7 +143,31 @@ def get_attempts(assessment_id):
 
 @bp.patch("/assessments/<id:assessment_id>/attempts/<id:attempt_id>/answers")
 @documented(
-    "Save answers during an attempt (its learner); If-Match guards against overwriting", body=DraftSchema, response=SavedAnswersSchema
+    "Save answers during an attempt (its learner)",
+    tag=DRAFTS,
+    operation_id="save_answers",
+    description="Merges into the attempt's saved answers by question id (an answer of null removes one); answers are "
+    "validated as in a submission and nothing is saved when one does not fit. Each save is one revision more, in the body "
+    "and the `ETag`; with `If-Match` naming another revision the save is refused (`412`, `details.current_revision`).",
+    body=DraftSchema,
+    response=SavedAnswersSchema,
+    parameters=[
+        {
+            "in": "header",
+            "name": "If-Match",
+            "required": False,
+            # Any other value matches no revision: 412, as HTTP has it for an unmatched entity tag.
+            "description": 'The revision the save builds on, e.g. "3" (as the ETag gave it); * for any.',
+            "schema": {"type": "string"},
+        }
+    ],
+    response_headers={"ETag": {"description": 'The new revision, e.g. "4".', "required": True, "schema": {"type": "string"}}},
+    errors={
+        403: "`forbidden`: only learners save answers. `not_enrolled`: no active enrollment in the course.",
+        404: "`not_found`: no such assessment, or no attempt of the caller's.",
+        409: ATTEMPT_CLOSED,
+        412: "`precondition_failed`: If-Match names another revision than the current one.",
+    },
 )
 def patch_saved_answers(assessment_id, attempt_id):
     user = current_user()
@@ -121,7 +199,18 @@ def _if_match():
 
 
 @bp.post("/assessments/<id:assessment_id>/attempts/<id:attempt_id>/extend")
-@documented("Give an attempt in progress more time (admin or course instructor)", body=ExtensionSchema, response=AttemptSchema)
+@documented(
+    "Give an attempt in progress more time (admin or course instructor)",
+    tag=ATTEMPTS,
+    operation_id="extend_attempt",
+    description="Moves the attempt's `expires_at` `minutes` later, even past the end of the window.",
+    body=ExtensionSchema,
+    response=AttemptSchema,
+    errors={
+        403: "`forbidden`: only an admin or an instructor of the course.",
+        409: ATTEMPT_CLOSED + " `conflict` also for an attempt without a time limit.",
+    },
+)
 def post_extension(assessment_id, attempt_id):
     conn = db.connection()
     assessment = load_assessment(conn, current_user(), assessment_id, manage=True)
@@ -132,9 +221,16 @@ def post_extension(assessment_id, attempt_id):
 
 @bp.get("/assessments/<id:assessment_id>/policy")
 @documented(
-    "A learner's effective policy: the figures with their override, and whether a start would succeed now",
+    "A learner's effective policy on an assessment",
+    tag=POLICY,
+    operation_id="get_policy",
+    description="The assessment's settings with the learner's override and the enrollment's time multiplier: "
+    "`time_limit_seconds` is the time limit in minutes x 60 x the multiplier, rounded up, plus any extra time. `can_start` "
+    "and `reason` (the error code a start would get now) are judged as a start judges them. A learner reads their own; "
+    "admins and the course's instructors name the learner (`learner_id`).",
     query=PolicyQuery,
     response=PolicySchema,
+    errors={404: "`not_found`: no such assessment, or `learner_id` names no learner of the course (a learner: not themself)."},
 )
 def get_policy(assessment_id):
     user = current_user()
@@ -147,9 +243,22 @@ def get_policy(assessment_id):
 @bp.post("/assessments/<id:assessment_id>/submissions")
 @documented(
     "Submit answers; scored immediately (learner with an active enrollment)",
+    tag=SUBMISSIONS,
+    description="One answer per question at most, in the shape of its type; a question left out is unanswered. The score is "
+    "`points_earned / points_possible * 100` rounded half-up to two decimals; `passed` compares the exact ratio. A submission "
+    "without `attempt_id` closes the attempt in progress or uses a new one (within the learner's window, limit and "
+    "cooldown); a timed assessment needs the attempt started for it. A submission of an attempt takes its saved answers "
+    "with these over them (`answers` may then be left out). `late` when stored after the learner's due date. Nothing is "
+    "stored when the submission is refused.",
     body=NewSubmissionSchema,
     response=SubmissionSchema,
     status=201,
+    errors={
+        403: MAY_NOT_TAKE,
+        404: "`not_found`: no such assessment, or `attempt_id` names no attempt of the caller's.",
+        409: "`conflict`: the assessment has no questions. " + ATTEMPT_CLOSED,
+    },
+    error_headers=COOLDOWN_HEADERS,
 )
 def post_submission(assessment_id):
     user = current_user()

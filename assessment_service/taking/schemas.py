@@ -2,10 +2,12 @@
 
 from marshmallow import Schema, fields, validate
 
+from ..authoring.question_types import ANSWERS
 from ..authoring.questions import MAX_QUESTIONS
 from ..http.fields import BoundedList, PublicId, StrictInteger, Timestamp
 
 QUESTION_ID = PublicId("qst", required=True)
+ATTEMPT_STATUSES = ("in_progress", "submitted", "expired")
 
 
 class NoBodySchema(Schema):
@@ -13,13 +15,13 @@ class NoBodySchema(Schema):
 
 
 class AnswerSchema(Schema):
+    openapi_name = "AnswerIn"  # not "Answer": a generated client's Answer.from_dict would shadow its `answer`
+
     question_id = QUESTION_ID
     answer = fields.Raw(
         required=True,
         allow_none=True,
-        metadata={
-            "description": "By question type: a choice id, choice ids, a boolean, a string, a number, prompt id -> option id, item ids; null = unanswered"
-        },
+        metadata={"description": "In the shape of the question's type; null: unanswered.", "anyOf": list(ANSWERS.values())},
     )
 
 
@@ -51,7 +53,7 @@ class AttemptSchema(Schema):
     started_at = Timestamp(required=True)
     expires_at = Timestamp(required=True, allow_none=True)
     submitted_at = Timestamp(required=True, allow_none=True)
-    status = fields.String(required=True, metadata={"enum": ["in_progress", "submitted", "expired"]})
+    status = fields.String(required=True, validate=validate.OneOf(ATTEMPT_STATUSES))
     saved_answers = fields.List(fields.Nested(AnswerSchema), metadata={"description": "Its learner only."})
     revision = fields.Integer(metadata={"description": "Its learner only."})
     server_time = Timestamp(metadata={"description": "Its learner only: the service's clock."})
@@ -65,7 +67,9 @@ class NewSubmissionSchema(Schema):
         validate=validate.Length(max=MAX_QUESTIONS),
         metadata={"description": "Required, unless attempt_id is given: the attempt's saved answers are taken, these over them."},
     )
-    attempt_id = PublicId("att", load_default=None, metadata={"description": "Required for timed assessments."})
+    attempt_id = PublicId(
+        "att", load_default=None, metadata={"description": "The attempt this submission closes; required for timed assessments."}
+    )
 
 
 class DraftSchema(Schema):

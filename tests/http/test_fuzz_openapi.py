@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
     ignored_auth,
     missing_required_header,
     negative_data_rejection,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
     unsupported_method,
@@ -42,6 +43,7 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    response_headers_conformance,  # Location, Link, X-Request-ID, WWW-Authenticate as documented
     # And what comes with them: a request the document forbids is refused (4xx); the
     # token is really checked; undocumented methods get 405 with an Allow header.
     negative_data_rejection,

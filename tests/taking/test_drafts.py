@@ -73,6 +73,10 @@ def test_a_stale_if_match_is_412_and_saves_nothing(testapp, sitting, learner, db
     )
     assert save(testapp, learner, assessment, attempt, [], if_match="*").json["revision"] == 3
     save(testapp, learner, assessment, attempt, [], status=412, if_match="not-a-revision")
+    # A body that does not fit is refused as such, whichever revision it names.
+    wrong = save(testapp, learner, assessment, attempt, [{"question_id": truth["id"], "answer": "yes"}], status=422, if_match='"0"')
+    assert wrong.json["error"]["code"] == "validation_failed"
+    assert stored_draft(db_conn, attempt) == ({truth["id"]: False}, 3)
 
 
 def test_answers_that_do_not_fit_are_422_and_save_nothing(testapp, sitting, learner, db_conn):

@@ -13,6 +13,16 @@ from .common import FULL, NONE, SpecErrors, distinct, kept_ids, require, scoring
 
 NAME = "matching"
 FIELDS = ("pairs", "distractors", "scoring")
+REQUIRED = ("pairs",)
+SHOWN = ("prompts", "options", "scoring")
+KEY = ("correct_answer",)
+ANSWER = {
+    "type": "object",
+    "title": "MatchingAnswer",
+    "additionalProperties": {"type": "string"},
+    "maxProperties": 26,
+    "description": "matching: prompt id -> option id; prompts may be left out, an option is used at most once.",
+}
 
 
 def build_spec(fields, current=None):

@@ -11,6 +11,16 @@ from .common import FULL, NONE, SpecErrors, scoring_of
 
 NAME = "multiple_choice"
 FIELDS = ("choices", "scoring")
+REQUIRED = ("choices",)
+SHOWN = ("choices", "scoring")
+KEY = ()
+ANSWER = {
+    "type": "array",
+    "items": {"type": "string"},
+    "uniqueItems": True,
+    "maxItems": 26,
+    "description": "multiple_choice: the ids of the chosen choices, each once.",
+}
 
 
 def build_spec(fields, current=None):

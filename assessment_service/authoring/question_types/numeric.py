@@ -12,6 +12,24 @@ MAX_KEY_PLACES = 10
 # Anything larger cannot be meant, and PostgreSQL's numeric (where answers are kept) must hold it.
 MAX_ANSWER = Decimal("1e15")
 MAX_ANSWER_PLACES = 20
+REQUIRED = ("correct_answer",)
+SHOWN = ()
+KEY = ("correct_answer", "tolerance")
+ANSWER = {
+    "type": "number",
+    "minimum": -int(MAX_ANSWER),
+    "maximum": int(MAX_ANSWER),
+    "description": f"numeric: a number with at most {MAX_ANSWER_PLACES} decimal places.",
+}
+FIELD_SCHEMAS = {
+    "correct_answer": {
+        "type": "number",
+        "minimum": -int(MAX_KEY),
+        "maximum": int(MAX_KEY),
+        "multipleOf": Decimal(1).scaleb(-MAX_KEY_PLACES),
+        "description": f"The right answer, with at most {MAX_KEY_PLACES} decimal places.",
+    }
+}
 
 
 def build_spec(fields, current=None):

@@ -11,6 +11,17 @@ from .common import FULL, NONE, SpecErrors, distinct, kept_ids, require, scoring
 
 NAME = "ordering"
 FIELDS = ("items", "scoring")
+REQUIRED = ("items",)
+SHOWN = ("items", "scoring")
+KEY = ("correct_answer",)
+ANSWER = {
+    "type": "array",
+    "items": {"type": "string"},
+    "uniqueItems": True,
+    "minItems": 2,
+    "maxItems": 26,
+    "description": "ordering: every item id, each once, in the learner's order.",
+}
 
 
 def build_spec(fields, current=None):

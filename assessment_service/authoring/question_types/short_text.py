@@ -5,7 +5,11 @@ from .common import FULL, NONE, SpecErrors
 
 NAME = "short_text"
 FIELDS = ("accepted_answers", "case_sensitive")
+REQUIRED = ("accepted_answers",)
+SHOWN = ("case_sensitive",)
+KEY = ("accepted_answers",)
 MAX_ANSWER = 10_000  # characters of one answer
+ANSWER = {"type": "string", "maxLength": MAX_ANSWER, "description": "short_text: the text (trimmed, inner white space collapsed)."}
 
 
 def normalize_text(text, case_sensitive):

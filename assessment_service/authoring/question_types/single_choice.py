@@ -5,6 +5,10 @@ from .common import FULL, NONE, SpecErrors
 
 NAME = "single_choice"
 FIELDS = ("choices",)
+REQUIRED = ("choices",)
+SHOWN = ("choices",)
+KEY = ()
+ANSWER = {"type": "string", "description": "single_choice: the id of the chosen choice."}
 
 
 def build_spec(fields, current=None):

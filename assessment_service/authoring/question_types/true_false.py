@@ -4,6 +4,11 @@ from .common import FULL, NONE, SpecErrors
 
 NAME = "true_false"
 FIELDS = ("correct_answer",)
+REQUIRED = ("correct_answer",)
+SHOWN = ()
+KEY = ("correct_answer",)
+ANSWER = {"type": "boolean", "description": "true_false: true or false."}
+FIELD_SCHEMAS = {"correct_answer": {"type": "boolean", "description": "The right answer."}}
 
 
 def build_spec(fields, current=None):
