@@ -8,6 +8,7 @@ skipping what another process holds). Each finalization is part of one transacti
 process killed in the middle leaves nothing half done, and the next one does it.
 """
 
+from ..authoring.effective_policy import effective_policy
 from ..authoring.sql import assessments as assessments_sql
 from ..authoring.sql import overrides as overrides_sql
 from ..authoring.sql import questions as questions_sql
@@ -17,7 +18,6 @@ from ..grading import sql as submissions_sql
 from ..platform import db
 from . import sql
 from .answers import usable_answers
-from .policy import effective_policy
 
 
 def finalize(conn, assessment, attempt, *, questions=None):

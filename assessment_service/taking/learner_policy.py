@@ -1,6 +1,7 @@
 """GET /assessments/{id}/policy (contract section 14): one learner's effective figures and
 whether a start would succeed now, judged as a start judges it (attempts.start_attempt)."""
 
+from ..authoring.effective_policy import effective_policy
 from ..authoring.sql import overrides as overrides_sql
 from ..authoring.sql import questions as questions_sql
 from ..core.errors import ApiError, invalid_parameter, not_found
@@ -8,7 +9,7 @@ from ..courses import sql as courses_sql
 from ..courses.permissions import enrollment_of, may_manage_course
 from . import deadline, sql
 from .eligibility import holds_active_learner_enrollment, not_enrolled
-from .policy import effective_policy, next_attempt_at, start_refusal
+from .policy import next_attempt_at, start_refusal
 from .retake_limit import last_ended_at
 
 

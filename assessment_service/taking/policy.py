@@ -1,72 +1,16 @@
-"""One learner's effective policy on one assessment (contract section 14), and whether a
-start would succeed at a given moment.
+"""Whether a start or a submission would succeed at a given moment, by the learner's
+effective policy (contract section 14; authoring.effective_policy).
 
 Pure: plain rows in, plain data out. The moment is the database's clock (the transaction's
-start), passed in by the caller, so every time rule is judged by one clock.
-
-The effective figures are the assessment's with the learner's override over them (each
-override field replaces the assessment's; an override's extra_attempts add to
-max_attempts) and, for the time limit, the enrollment's standing time multiplier unless
-the override has a time setting of its own. Windows are half open: an attempt can start
-from available_from on, and no longer once available_until has come.
+start), passed in by the caller, so every time rule is judged by one clock. Windows are
+half open: an attempt can start from available_from on, and no longer once
+available_until has come.
 """
 
 import math
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 from ..core.errors import ApiError
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The figures that govern one learner's attempts (None: no such limit)."""
-
-    max_attempts: int | None
-    time_limit_seconds: int | None
-    available_from: datetime | None
-    available_until: datetime | None
-    due_at: datetime | None
-    cooldown_minutes: int | None
-
-
-def effective_policy(assessment, override=None, enrollment_multiplier=None):
-    """The learner's Policy from the assessment row, their override row (or None) and their
-    enrollment's standing time multiplier (or None)."""
-    override = override or {}
-    max_attempts = assessment["max_attempts"]
-    if max_attempts is not None:
-        max_attempts += override.get("extra_attempts") or 0
-    return Policy(
-        max_attempts=max_attempts,
-        time_limit_seconds=time_limit_seconds(assessment["time_limit_minutes"], override, enrollment_multiplier),
-        available_from=_override_or(override, assessment, "available_from"),
-        available_until=_override_or(override, assessment, "available_until"),
-        due_at=_override_or(override, assessment, "due_at"),
-        cooldown_minutes=assessment["cooldown_minutes"],
-    )
-
-
-def time_limit_seconds(time_limit_minutes, override, enrollment_multiplier):
-    """minutes x 60 x multiplier, rounded up to the second, plus the extra time; None untimed."""
-    if time_limit_minutes is None:
-        return None
-    if override.get("time_multiplier") is not None:
-        multiplier, extra_minutes = Decimal(override["time_multiplier"]), 0
-    elif override.get("extra_time_minutes") is not None:
-        multiplier, extra_minutes = Decimal(1), override["extra_time_minutes"]
-    else:
-        multiplier, extra_minutes = Decimal(enrollment_multiplier or 1), 0
-    return math.ceil(time_limit_minutes * 60 * multiplier) + extra_minutes * 60
-
-
-def _override_or(override, assessment, field):
-    value = override.get(field)
-    return assessment[field] if value is None else value
-
-
-# ---------------------------------------------------------------- what a start or a submission gets
 
 
 def window_refusal(policy, now):

@@ -18,6 +18,7 @@ limit is the effective one: max_attempts plus the override's extra_attempts (pol
 
 from dataclasses import dataclass
 
+from ..authoring.effective_policy import Policy, effective_policy
 from ..authoring.sql import assessments as assessments_sql
 from ..authoring.sql import overrides as overrides_sql
 from ..core.errors import not_found
@@ -25,7 +26,6 @@ from ..courses import sql as courses_sql
 from ..courses.permissions import enrollment_of
 from . import deadline, sql
 from .eligibility import require_learner_may_submit
-from .policy import Policy, effective_policy
 
 
 def load_assessment_to_take(conn, user, assessment_id):

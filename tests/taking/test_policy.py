@@ -6,14 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from assessment_service.taking.policy import (
-    Policy,
-    cooldown_refusal,
-    effective_policy,
-    start_refusal,
-    time_limit_seconds,
-    window_refusal,
-)
+from assessment_service.authoring.effective_policy import Policy, effective_policy, time_limit_seconds
+from assessment_service.taking.policy import cooldown_refusal, start_refusal, window_refusal
 
 NOON = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
