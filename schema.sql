@@ -119,6 +119,18 @@ begin
 exception when duplicate_object then null;
 end $$;
 
+-- Grades and what learners may see (contract section 15): which submissions count for
+-- the grade, and when a learner sees their score, what was right and the correct answers.
+alter table assessments add column if not exists grading_method text not null default 'highest';
+alter table assessments add column if not exists review jsonb not null
+    default '{"show_score": "immediately", "show_correctness": "immediately", "show_correct_answers": "never"}';
+do $$
+begin
+    alter table assessments add constraint assessments_grading_method_check
+        check (grading_method in ('highest', 'latest', 'first', 'average'));
+exception when duplicate_object then null;
+end $$;
+
 create table if not exists questions (
     id             text primary key,
     assessment_id  text not null references assessments (id) on delete cascade,
@@ -144,6 +156,14 @@ begin
 exception when duplicate_object then null;
 end $$;
 alter table questions drop constraint if exists questions_type_check;
+
+-- Shown to learners with the correct answers (choices carry theirs in spec).
+alter table questions add column if not exists feedback text;
+do $$
+begin
+    alter table questions add constraint questions_feedback_check check (length(feedback) <= 5000);
+exception when duplicate_object then null;
+end $$;
 
 create table if not exists attempts (
     id              text primary key,
@@ -211,6 +231,24 @@ alter table submissions add column if not exists result_bytes integer;
 -- the unique key above serves (assessment_id, learner_id) lookups.
 create index if not exists submissions_assessment_submitted_idx on submissions (assessment_id, submitted_at, id);
 create index if not exists submissions_learner_idx on submissions (learner_id);
+
+-- A learner's grade on an assessment (contract section 15): what the grading method makes
+-- of their submissions, written in the transaction of every change that moves it (so a
+-- gradebook is an indexed read). No row: no submission yet. Older databases get their
+-- rows from `flask init-db` (grading.grades.backfill_grades).
+create table if not exists grades (
+    assessment_id        text not null references assessments (id),
+    learner_id           text not null references users (id),
+    score                numeric(5, 2) check (score between 0 and 100),
+    passed               boolean,
+    -- The counted submission (null for average, or before the first submission).
+    submission_id        text references submissions (id),
+    submissions_counted  integer not null default 0 check (submissions_counted >= 0),
+    first_passed_at      timestamptz,
+    updated_at           timestamptz not null default clock_timestamp(),
+    primary key (assessment_id, learner_id)
+);
+create index if not exists grades_learner_idx on grades (learner_id);
 
 create table if not exists idempotency_keys (
     user_id        text not null references users (id),

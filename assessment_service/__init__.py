@@ -14,6 +14,7 @@ from . import commands
 from .authoring import routes as authoring_routes
 from .config import Config
 from .courses import routes as courses_routes
+from .grading import grades
 from .grading import routes as grading_routes
 from .http import docs_page, errors, health, idempotency, openapi
 from .http.bodies import receive_body
@@ -49,6 +50,8 @@ def create_app(config=None):
     db.init_app(app, database, unavailable_response=errors.service_unavailable_response)
     errors.init_app(app)
     commands.init_app(app)
+    # Called by authoring in the transaction of an assessment's PATCH (it cannot import grading).
+    app.extensions["assessment_listeners"] = (grades.after_assessment_change,)
     _register_blueprints(app)
 
     if config.BEHIND_PROXY:

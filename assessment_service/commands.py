@@ -8,6 +8,7 @@ from flask import current_app
 
 from .config import PROJECT_ROOT
 from .core.errors import ApiError
+from .grading.grades import backfill_grades
 from .http.idempotency_sql import sweep_expired
 from .identity.roles import ROLES
 from .identity.users import backfill_email_keys, create_user
@@ -42,11 +43,15 @@ def init_db_command(force):
         applied = apply_schema(conn, Path(SCHEMA_PATH), force=force)
         # Older users get their email key when the schema that adds it is applied.
         clashes = backfill_email_keys(conn) if applied else []
+        # Submissions stored before grades existed get theirs.
+        graded = backfill_grades(conn) if applied else 0
         conn.commit()
     finally:
         current_app.extensions["db"].release(conn)
     for user_id in clashes:
         click.echo(f"warning: {user_id} has the same email as an earlier user (NFKC + case folding); its email key is left empty", err=True)
+    if graded:
+        click.echo(f"grades computed for {graded} learner(s) with earlier submissions", err=True)
     click.echo("schema applied" if applied else "schema up to date: nothing to do", err=True)
 
 

@@ -325,6 +325,12 @@ ROUTES = {
         stored="select expires_at - started_at from attempts where id = %(attempt_in_progress)s",
         stored_after=datetime.timedelta(minutes=75),
     ),
+    # ------------------------------------------------------------ grades (section 15)
+    ("GET", f"{API}/assessments/<id:assessment_id>/grades"): Route(ASSESSMENT + "/grades", readers_of_a(OK)),
+    ("GET", f"{API}/assessments/<id:assessment_id>/grades/<id:learner_id>"): Route(
+        ASSESSMENT + "/grades/{learner_id}", readers_of_a(OK, readers=["admin", "instructor", "learner"])
+    ),
+    ("GET", f"{API}/courses/<id:course_id>/grades"): Route(API + "/courses/{course_a}/grades", readers_of_a(OK)),
     # ------------------------------------------------------------ operations (section 11)
     ("GET", f"{API}/openapi.json"): Route(f"{API}/openapi.json", {caller: OK for caller in CALLERS}, describes_fields=True),
     ("GET", f"{API}/docs"): Route(f"{API}/docs", {caller: OK for caller in CALLERS}, describes_fields=True),
@@ -552,6 +558,8 @@ def database_state(db_conn):
                    (select sum(revision) from attempts),
                    (select max(expires_at) from attempts),
                    (select count(*) from submissions),
+                   (select count(*) from grades),
+                   (select max(updated_at) from grades),
                    (select count(*) from idempotency_keys)
             """
         )

@@ -25,9 +25,26 @@ def question_json(row, with_key):
         "position": row["position"],
     }
     body.update(question_type(row["type"]).shown(row["spec"], with_key))
+    if with_key:
+        # Feedback is for learners' review of their results (grading.review), not the question.
+        body["feedback"] = row["feedback"]
     body["created_at"] = row["created_at"]
     body["updated_at"] = row["updated_at"]
     return body
+
+
+def question_notes(questions):
+    """{question id: {"type", "feedback", "choices": {choice id: feedback}}}: what a
+    reviewed result shows beside its stored figures (grading.review), from loaded question
+    rows or sql.question_notes."""
+    return {
+        question["id"]: {
+            "type": question["type"],
+            "feedback": question["feedback"],
+            "choices": {choice["id"]: choice["feedback"] for choice in question["spec"].get("choices") or () if "feedback" in choice},
+        }
+        for question in questions
+    }
 
 
 def build_spec(kind, fields_, current=None):
@@ -94,6 +111,7 @@ def add_question(conn, assessment_id, body):
         prompt=body["prompt"],
         points=body.get("points", Decimal(1)),
         spec=spec,
+        feedback=body.get("feedback"),
     )
 
 
@@ -123,6 +141,7 @@ def edit_question(conn, question, changes):
         prompt=changes.get("prompt", question["prompt"]),
         points=changes.get("points", question["points"]),
         spec=spec,
+        feedback=changes.get("feedback", question["feedback"]),
     )
 
 

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from ..core.errors import conflict, not_found
 from ..courses.permissions import enrollment_of, may_manage_course, may_see_answer_keys
@@ -14,7 +14,7 @@ from ..http.responses import created, no_content
 from ..identity.authentication import current_user
 from ..identity.roles import require_admin_or_instructor
 from ..platform import db
-from .assessments import assessment_json, change_assessment, create_assessment
+from .assessments import assessment_json, change_assessment, create_assessment, with_totals
 from .loaders import load_assessment
 from .overrides import override_json, put_override, remove_override
 from .questions import add_question, edit_question, question_json, question_to_edit, remove_question
@@ -137,7 +137,11 @@ def patch_assessment(assessment_id):
     conn = db.connection()
     row = load_assessment(conn, current_user(), assessment_id, manage=True)
     changes = parse_body(assessment_patch_schema)
-    return jsonify(change_assessment(conn, row, changes))
+    updated = change_assessment(conn, row, changes)
+    # What rooms above keep of an assessment's settings follows in this transaction (grades).
+    for listener in current_app.extensions["assessment_listeners"]:
+        listener(conn, row, updated)
+    return jsonify(with_totals(conn, updated))
 
 
 @bp.delete("/assessments/<id:assessment_id>")

@@ -10,6 +10,7 @@ from decimal import Decimal
 from marshmallow import Schema, fields, validate
 
 from ..http.fields import TITLE, BoundedList, ExactDecimal, Moment, OneOf, PageQuery, PublicId, StrictBoolean, StrictInteger, Timestamp
+from .grading_settings import GRADING_METHODS, MOMENTS
 from .question_types import QUESTION_TYPES, SCORING_MODES, TYPES
 from .question_types.numeric import MAX_KEY, MAX_KEY_PLACES
 
@@ -20,6 +21,11 @@ class ChoiceInSchema(Schema):
     id = PublicId("ch", metadata={"description": "Keep an existing choice's id when editing."})
     text = fields.String(required=True, validate=validate.Length(min=1, max=1000))
     correct = StrictBoolean(required=True)
+    feedback = fields.String(
+        allow_none=True,
+        validate=validate.Length(min=1, max=1000),
+        metadata={"description": "Shown to a learner who chose it (review policy)."},
+    )
 
 
 class PairInSchema(Schema):
@@ -54,6 +60,11 @@ class QuestionPatchSchema(Schema):
     distractors = BoundedList(fields.String(validate=validate.Length(min=1, max=1000)), validate=validate.Length(max=26))
     items = BoundedList(fields.Nested(ItemInSchema), validate=validate.Length(min=2, max=26))
     scoring = fields.String(validate=validate.OneOf(SCORING_MODES), metadata={"description": "multiple_choice, matching, ordering"})
+    feedback = fields.String(
+        allow_none=True,
+        validate=validate.Length(min=1, max=5000),
+        metadata={"description": "Shown to learners with the correct answers (review policy)."},
+    )
 
 
 class NewQuestionSchema(QuestionPatchSchema):
@@ -65,6 +76,7 @@ class ChoiceSchema(Schema):
     id = fields.String(required=True)
     text = fields.String(required=True)
     correct = fields.Boolean(metadata={"description": "Answer key: absent for learners."})
+    feedback = fields.String(allow_none=True, metadata={"description": "Absent for learners."})
 
 
 class LabelSchema(Schema):
@@ -93,6 +105,7 @@ class QuestionSchema(Schema):
     )
     items = fields.List(fields.Nested(LabelSchema), metadata={"description": "ordering: the items, never in the correct order as such."})
     scoring = fields.String(validate=validate.OneOf(SCORING_MODES))
+    feedback = fields.String(allow_none=True, metadata={"description": "Absent for learners."})
     created_at = Timestamp(required=True)
     updated_at = Timestamp(required=True)
 
@@ -127,7 +140,7 @@ def _schema_of_type(class_name, kind, flat, names, required, json_schemas):
 
 
 def _body_schema(kind, module):
-    names = ("prompt", "points", "position", *module.FIELDS)
+    names = ("prompt", "points", "position", *module.FIELDS, "feedback")
     required = ("prompt", *module.REQUIRED)
     return _schema_of_type(
         f"New{_camel(kind)}QuestionSchema", kind, NewQuestionSchema, names, required, getattr(module, "FIELD_SCHEMAS", {})
@@ -137,7 +150,7 @@ def _body_schema(kind, module):
 def _object_schema(kind, module):
     common = ("id", "assessment_id", "prompt", "points", "position", "created_at", "updated_at")
     key = {"correct_answer": {**module.ANSWER, "description": "Answer key (absent for learners): the right answer, as an answer gives it."}}
-    names = (*common[:5], *module.SHOWN, *module.KEY, *common[5:])
+    names = (*common[:5], *module.SHOWN, *module.KEY, "feedback", *common[5:])
     return _schema_of_type(f"{_camel(kind)}QuestionSchema", kind, QuestionSchema, names, (*common, *module.SHOWN), key)
 
 
@@ -160,6 +173,31 @@ class QuestionListSchema(Schema):
 
 
 ON_EXPIRY = ("submit_saved", "discard")
+MOMENT_HELP = (
+    "immediately; after_last_attempt (no attempt left: needs max_attempts); after_due (needs due_at); "
+    "after_close (needs available_until); never."
+)
+
+
+class ReviewInSchema(Schema):
+    """The review policy as set: a key left out keeps its current moment (its default on create)."""
+
+    show_score = fields.String(
+        validate=validate.OneOf(MOMENTS), metadata={"description": "When learners see score and pass mark. " + MOMENT_HELP}
+    )
+    show_correctness = fields.String(
+        validate=validate.OneOf(MOMENTS), metadata={"description": "When learners see which answers earned what. " + MOMENT_HELP}
+    )
+    show_correct_answers = fields.String(
+        validate=validate.OneOf(MOMENTS),
+        metadata={"description": "When learners see the correct answers and feedback (only while correctness shows). " + MOMENT_HELP},
+    )
+
+
+class ReviewSchema(Schema):
+    show_score = fields.String(required=True, validate=validate.OneOf(MOMENTS))
+    show_correctness = fields.String(required=True, validate=validate.OneOf(MOMENTS))
+    show_correct_answers = fields.String(required=True, validate=validate.OneOf(MOMENTS))
 
 
 class AssessmentPatchSchema(Schema):
@@ -174,6 +212,10 @@ class AssessmentPatchSchema(Schema):
     on_expiry = fields.String(
         validate=validate.OneOf(ON_EXPIRY), metadata={"description": "What the deadline does with an attempt's saved answers."}
     )
+    grading_method = fields.String(
+        validate=validate.OneOf(GRADING_METHODS), metadata={"description": "Which submissions make a learner's grade (default highest)."}
+    )
+    review = fields.Nested(ReviewInSchema, metadata={"description": "When learners see their score, correctness and the correct answers."})
 
 
 class NewAssessmentSchema(AssessmentPatchSchema):
@@ -198,6 +240,8 @@ class AssessmentSchema(Schema):
     due_at = Timestamp(required=True, allow_none=True, metadata={"description": "Informational; a submission after it is late."})
     cooldown_minutes = fields.Integer(required=True, allow_none=True, metadata={"description": "null: none."})
     on_expiry = fields.String(required=True, validate=validate.OneOf(ON_EXPIRY))
+    grading_method = fields.String(required=True, validate=validate.OneOf(GRADING_METHODS))
+    review = fields.Nested(ReviewSchema, required=True)
     question_count = fields.Integer(required=True, validate=validate.Range(min=0))
     points_possible = fields.Decimal(
         required=True, validate=validate.Range(min=0), metadata={"description": "The sum of the questions' points."}

@@ -22,7 +22,8 @@ def one_row(assessment_id, what, fetch):
 
 
 def page_request(assessment_id):
-    """(conn, the parsed query, the filters of the SQL list function) of a list request."""
+    """(conn, the assessment, the parsed query, the filters of the SQL list function) of a
+    list request."""
     user = current_user()
     conn = db.connection()
     assessment = load_assessment(conn, user, assessment_id)
@@ -35,4 +36,4 @@ def page_request(assessment_id):
         "limit": limit,
         "offset": offset,
     }
-    return conn, query, filters
+    return conn, assessment, query, filters

@@ -1,7 +1,10 @@
-"""The bodies of what grading serves: submissions and their results."""
+"""The bodies of what grading serves: submissions and their results, grades."""
+
+import copy
 
 from marshmallow import Schema, fields, validate
 
+from ..authoring.grading_settings import GRADING_METHODS
 from ..authoring.question_types import ANSWERS
 from ..http.fields import PageQuery, PublicId, Timestamp
 
@@ -14,20 +17,56 @@ class LearnerFilterQuery(PageQuery):
     )
 
 
+class ReviewFlagsSchema(Schema):
+    score_visible = fields.Boolean(required=True)
+    correctness_visible = fields.Boolean(required=True)
+    correct_answers_visible = fields.Boolean(required=True, metadata={"description": "Only while correctness is visible."})
+
+
+class ChoiceFeedbackSchema(Schema):
+    choice_id = fields.String(required=True)
+    feedback = fields.String(required=True)
+
+
+def answer_shapes(titled="{}"):
+    """The JSON Schemas of an answer, a copy for each field that documents one (the
+    document generator annotates them in place); a titled shape's title as `titled` puts
+    it, since a client generator makes one class per title."""
+    shapes = copy.deepcopy(list(ANSWERS.values()))
+    for shape in shapes:
+        if "title" in shape:
+            shape["title"] = titled.format(shape["title"])
+    return shapes
+
+
 class ResultSchema(Schema):
     question_id = fields.String(required=True)
     answered = fields.Boolean(required=True)
-    correct = fields.Boolean(required=True, metadata={"description": "Full credit."})
+    correct = fields.Boolean(required=True, allow_none=True, metadata={"description": "Full credit; null while correctness is hidden."})
     credit = fields.String(
         required=True,
+        allow_none=True,
         validate=validate.Regexp(r"^[01]\.[0-9]{4}$"),
-        metadata={"description": 'The exact share of the points earned, 4 decimal places ("0.6667").'},
+        metadata={"description": 'The exact share of the points earned, 4 decimal places ("0.6667"); null while correctness is hidden.'},
     )
-    points_earned = fields.Decimal(required=True, validate=validate.Range(min=0))
+    points_earned = fields.Decimal(required=True, allow_none=True, validate=validate.Range(min=0))
     points_possible = fields.Decimal(required=True, validate=validate.Range(min=0))
     answer = fields.Raw(
-        required=True, allow_none=True, metadata={"description": "What was submitted; null: unanswered.", "anyOf": list(ANSWERS.values())}
+        required=True, allow_none=True, metadata={"description": "What was submitted; null: unanswered.", "anyOf": answer_shapes()}
     )
+    choice_feedback = fields.List(
+        fields.Nested(ChoiceFeedbackSchema),
+        metadata={"description": "Choice questions, while correctness is visible: the feedback of the choices chosen."},
+    )
+    correct_answer = fields.Raw(
+        allow_none=True,
+        metadata={
+            "description": "With the correct answers visible: the key the result was scored against, as an answer gives it "
+            "(null for results stored before keys were kept).",
+            "anyOf": answer_shapes(titled="Key{}"),
+        },
+    )
+    feedback = fields.String(allow_none=True, metadata={"description": "With the correct answers visible: the question's feedback."})
 
 
 class SubmissionSchema(Schema):
@@ -36,9 +75,14 @@ class SubmissionSchema(Schema):
     learner_id = fields.String(required=True)
     attempt_id = fields.String(required=True)
     attempt_number = fields.Integer(required=True, validate=validate.Range(min=1))
-    score = fields.Decimal(required=True, validate=validate.Range(min=0, max=100), metadata={"description": "Percent, two decimals."})
-    passed = fields.Boolean(required=True)
-    points_earned = fields.Decimal(required=True, validate=validate.Range(min=0))
+    score = fields.Decimal(
+        required=True,
+        allow_none=True,
+        validate=validate.Range(min=0, max=100),
+        metadata={"description": "Percent, two decimals; null while hidden."},
+    )
+    passed = fields.Boolean(required=True, allow_none=True)
+    points_earned = fields.Decimal(required=True, allow_none=True, validate=validate.Range(min=0))
     points_possible = fields.Decimal(required=True, validate=validate.Range(min=0))
     submitted_at = Timestamp(required=True)
     finalized_by = fields.String(
@@ -46,3 +90,28 @@ class SubmissionSchema(Schema):
     )
     late = fields.Boolean(required=True, metadata={"description": "Stored after the learner's due date."})
     results = fields.List(fields.Nested(ResultSchema), required=True, metadata={"description": "One per question, in question order."})
+    review = fields.Nested(ReviewFlagsSchema, required=True, metadata={"description": "What the reader sees (managers: everything)."})
+
+
+class GradeSchema(Schema):
+    assessment_id = fields.String(required=True)
+    learner_id = fields.String(required=True)
+    grading_method = fields.String(required=True, validate=validate.OneOf(GRADING_METHODS))
+    score = fields.Decimal(
+        required=True,
+        allow_none=True,
+        validate=validate.Range(min=0, max=100),
+        metadata={
+            "description": "The counted submission's score (average: the mean, two decimals); null without a submission or while hidden."
+        },
+    )
+    passed = fields.Boolean(required=True, allow_none=True)
+    submission_id = fields.String(required=True, allow_none=True, metadata={"description": "The counted submission; null for average."})
+    submissions_counted = fields.Integer(required=True, validate=validate.Range(min=0))
+    attempts_used = fields.Integer(required=True, validate=validate.Range(min=0))
+    attempts_allowed = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "The effective max_attempts; null: unlimited."}
+    )
+    first_passed_at = Timestamp(required=True, allow_none=True, metadata={"description": "When a submission first passed."})
+    updated_at = Timestamp(required=True, allow_none=True, metadata={"description": "When the grade last changed; null without one."})
+    review = fields.Nested(ReviewFlagsSchema, required=True)

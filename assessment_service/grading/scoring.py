@@ -114,8 +114,8 @@ def score_submission(questions, answers, passing_score):
     """Score valid answers against the questions (in question order).
 
     Returns {"results": [...], "points_earned", "points_possible", "score", "passed"};
-    each result is {"question_id", "answered", "correct", "credit", "points_earned",
-    "points_possible", "answer"}. Questions without an answer are unanswered and earn nothing.
+    each result is {"question_id", "type", "answered", "correct", "credit", "points_earned",
+    "points_possible", "answer", "correct_answer"}. Questions without an answer are unanswered and earn nothing.
     """
     if not questions:
         raise ValueError("an assessment without questions cannot be scored")
@@ -132,12 +132,15 @@ def score_submission(questions, answers, passing_score):
         results.append(
             {
                 "question_id": question["id"],
+                "type": question["type"],
                 "answered": answer is not None,
                 "correct": credit == 1,
                 "credit": credit_text(credit),
                 "points_earned": points(earned),
                 "points_possible": points(possible),
                 "answer": answer,
+                # The key as scored, kept with the result (shown when the review policy allows).
+                "correct_answer": question_type(question["type"]).correct_answer(question["spec"]),
             }
         )
     return {

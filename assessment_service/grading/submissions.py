@@ -1,22 +1,30 @@
 """Stored submissions as the API shows them, one at a time or a bounded page at a time."""
 
+from ..authoring.questions import question_notes
+from ..authoring.sql import questions as questions_sql
 from ..core.errors import invalid_parameter
 from ..http.pagination import encoded
 from . import sql
+from .review import reviewed_submission
 
 RESULT_KEYS = ("question_id", "answered", "correct", "credit", "points_earned", "points_possible", "answer")
 
-# The most a page of submissions may hold (its results, as stored). Stays under the 16 MiB
-# any response may be, and keeps what a page costs a worker well within its 64 MiB.
+# The most a page of submissions may hold (its results, as stored), checked before they
+# are read; and the most it may be as sent (what a review shows beside the stored results
+# counts too). Under the 16 MiB any response may be, and well within a worker's 64 MiB.
 PAGE_BYTES = 12 * 2**20
+SENT_PAGE_BYTES = 15 * 2**20
 
 
 def result_json(result):
-    """A stored result in the documented key order (jsonb does not keep it). Results stored
-    before partial credit existed have no `credit`: theirs was all or nothing."""
+    """A stored result in the documented key order (jsonb does not keep it), with its
+    question's type and the correct answer it was scored against, which
+    review.reviewed_submission uses and shows as the review policy allows. Results stored
+    before partial credit existed have no `credit`: theirs was all or nothing; those stored
+    before the review policy have neither type nor correct answer."""
     if "credit" not in result:
         result = {**result, "credit": "1.0000" if result["correct"] else "0.0000"}
-    return {key: result[key] for key in RESULT_KEYS}
+    return {**{key: result[key] for key in RESULT_KEYS}, "type": result.get("type"), "correct_answer": result.get("correct_answer")}
 
 
 def submission_json(row):
@@ -37,8 +45,22 @@ def submission_json(row):
     }
 
 
-def encoded_page(conn, *, assessment_id, learner_id, visible_to, limit, offset):
-    """(encoded submissions, total) of one page; 400 per_page when the page would be
+def notes_for(conn, assessment_id, view):
+    """The question notes a reviewed submission shows with `view` (none while correctness
+    is hidden: then no feedback shows)."""
+    if not view["correctness_visible"]:
+        return {}
+    return question_notes(questions_sql.question_notes(conn, assessment_id))
+
+
+def shown_submission(row, view, notes):
+    """A stored submission as a reader with `view` sees it (grading.review)."""
+    return reviewed_submission(submission_json(row), view, notes)
+
+
+def encoded_page(conn, *, assessment_id, learner_id, visible_to, limit, offset, view, notes):
+    """(encoded submissions, total) of one page, as a reader with `view` sees them (a
+    manager, or the learner whose own they are); 400 per_page when the page would be
     larger than PAGE_BYTES, saying how many would fit."""
     rows, total = sql.list_submissions(
         conn,
@@ -50,10 +72,16 @@ def encoded_page(conn, *, assessment_id, learner_id, visible_to, limit, offset):
         byte_budget=PAGE_BYTES,
     )
     items = []
+    sent = 0
     for submission in rows:
         if not submission["fits"]:
-            raise invalid_parameter(
-                "per_page", [f"This page would be larger than {PAGE_BYTES // 2**20} MiB: ask for at most {len(items)} per page here."]
-            )
-        items.append(encoded(submission_json(submission)))
+            raise _too_large(PAGE_BYTES, len(items))
+        items.append(encoded(shown_submission(submission, view, notes)))
+        sent += len(items[-1])
+        if sent > SENT_PAGE_BYTES:
+            raise _too_large(SENT_PAGE_BYTES, len(items) - 1)
     return items, total
+
+
+def _too_large(limit, fitting):
+    return invalid_parameter("per_page", [f"This page would be larger than {limit // 2**20} MiB: ask for at most {fitting} per page here."])

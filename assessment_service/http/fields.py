@@ -2,6 +2,7 @@
 
 import datetime
 import decimal
+import functools
 import re
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -110,8 +111,10 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorBodySchema, required=True)
 
 
+@functools.cache
 def page_of(item_schema):
-    """The schema of a paginated list of item_schema (for OpenAPI)."""
+    """The schema of a paginated list of item_schema (for OpenAPI); one class per item
+    schema, so that lists of the same items share one component."""
     name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
     return type(
         name,

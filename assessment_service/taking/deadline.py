@@ -15,6 +15,7 @@ from ..authoring.sql import questions as questions_sql
 from ..core.ids import new_id
 from ..grading import scoring
 from ..grading import sql as submissions_sql
+from ..grading.grades import refresh_grades
 from ..platform import db
 from . import sql
 from .answers import usable_answers
@@ -30,7 +31,7 @@ def finalize(conn, assessment, attempt, *, questions=None):
         return None
     override = overrides_sql.get_override(conn, assessment_id=assessment["id"], learner_id=attempt["learner_id"])
     answers = usable_answers(questions, attempt["saved_answers"])
-    return submissions_sql.insert_submission_closing_attempt(
+    submission = submissions_sql.insert_submission_closing_attempt(
         conn,
         attempt_id=attempt["id"],
         submission_id=new_id("sub"),
@@ -40,6 +41,8 @@ def finalize(conn, assessment, attempt, *, questions=None):
         due_at=effective_policy(assessment, override).due_at,
         by_deadline=True,
     )
+    refresh_grades(conn, assessment, [attempt["learner_id"]])
+    return submission
 
 
 def settle(conn, assessment, attempt, grace):

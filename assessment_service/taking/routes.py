@@ -8,7 +8,6 @@ from ..courses.permissions import enrollment_of
 from ..grading.learner_rows import one_row, page_request
 from ..grading.routes import SUBMISSIONS
 from ..grading.schemas import LearnerFilterQuery, SubmissionSchema
-from ..grading.submissions import submission_json
 from ..http.bodies import parse_body, parse_query
 from ..http.fields import page_of
 from ..http.openapi import Tag, documented
@@ -132,7 +131,7 @@ def get_attempt(assessment_id, attempt_id):
     paginated_list=True,
 )
 def get_attempts(assessment_id):
-    conn, query, filters = page_request(assessment_id)
+    conn, _, query, filters = page_request(assessment_id)
     rows, total = sql.list_attempts(conn, **filters, grace=_grace())
     if any(row["due"] for row in rows):
         # Touched, so finalized now: the page then shows each as it ends.
@@ -266,7 +265,7 @@ def post_submission(assessment_id):
     assessment = load_assessment_to_take(conn, user, assessment_id)
     require_learner_may_submit(user, enrollment_of(assessment))  # 403 comes before any 422 on the body
     body = parse_body(new_submission_schema)
-    row = submit_answers(
+    submission = submit_answers(
         conn,
         learner=user,
         assessment=assessment,
@@ -274,4 +273,4 @@ def post_submission(assessment_id):
         attempt_id=body["attempt_id"],
         grace=_grace(),
     )
-    return created(submission_json(row), f"/api/v1/assessments/{assessment_id}/submissions/{row['id']}")
+    return created(submission, f"/api/v1/assessments/{assessment_id}/submissions/{submission['id']}")

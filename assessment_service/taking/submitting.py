@@ -1,11 +1,15 @@
 """Submitting answers (contract sections 5, 6, 9 and 14): validated, scored and stored at
 once, under the retake limit's locks (retake_limit)."""
 
+from ..authoring.questions import question_notes
 from ..authoring.sql import questions as questions_sql
 from ..core.errors import conflict, validation_failed
 from ..core.ids import new_id
 from ..grading import scoring
 from ..grading import sql as submissions_sql
+from ..grading.grades import refresh_grades
+from ..grading.review import standing_of, visibility
+from ..grading.submissions import shown_submission
 from .answers import merged_answers
 from .attempts import attempt_closed_error, attempt_to_answer
 from .policy import attempts_refusal, cooldown_refusal, window_refusal
@@ -13,7 +17,8 @@ from .retake_limit import last_ended_at, standing
 
 
 def submit_answers(conn, *, learner, assessment, answers, attempt_id, grace):
-    """Validate, score and store a submission; the stored row (with its results).
+    """Validate, score and store a submission, and the learner's grade with it; the
+    submission as the learner sees it (their review policy, at this moment).
 
     `assessment` is locked (retake_limit.load_assessment_to_take). A submission naming its
     attempt (or closing the one in progress) takes that attempt's saved answers with
@@ -38,10 +43,26 @@ def submit_answers(conn, *, learner, assessment, answers, attempt_id, grace):
         attempt = attempt_to_answer(conn, learner, assessment, attempt_id, grace)
         if attempt["status"] != "in_progress":
             raise attempt_closed_error(conn, attempt)
-        return _close(conn, learner, assessment, current, questions, attempt, answers)
-    if current.latest is not None and current.latest["status"] == "in_progress":
+        row = _close(conn, learner, assessment, current, questions, attempt, answers)
+    elif current.latest is not None and current.latest["status"] == "in_progress":
         # An attempt started earlier (POST /attempts) is the one this submission closes.
-        return _close(conn, learner, assessment, current, questions, current.latest, answers)
+        row = _close(conn, learner, assessment, current, questions, current.latest, answers)
+    else:
+        row = _submit_new_attempt(conn, learner, assessment, current, questions, answers)
+    refresh_grades(conn, assessment, [learner["id"]])
+    return _as_the_learner_sees_it(row, assessment, current, questions)
+
+
+def _as_the_learner_sees_it(row, assessment, current, questions):
+    # The attempt this submission used is counted, and none is in progress any more.
+    view = visibility(assessment["review"], standing_of(current.policy, current.now, row["attempt_number"], False))
+    notes = question_notes(questions) if view["correctness_visible"] else {}
+    return shown_submission(row, view, notes)
+
+
+def _submit_new_attempt(conn, learner, assessment, current, questions, answers):
+    """Store a submission that uses a new attempt: refused outside the window, with every
+    attempt used, and within the cooldown."""
     refusal = (
         window_refusal(current.policy, current.now)
         or attempts_refusal(current.policy, current.attempts_used)

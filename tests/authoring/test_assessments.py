@@ -35,6 +35,9 @@ FIELDS = {
     "due_at",
     "cooldown_minutes",
     "on_expiry",
+    # Grades and what learners see (contract section 15).
+    "grading_method",
+    "review",
     "question_count",
     "points_possible",
     "created_at",

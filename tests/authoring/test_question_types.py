@@ -47,7 +47,7 @@ def question_count(db_conn):
 def test_a_matching_question_gets_server_ids_and_its_key(testapp, instructor, assessment):
     question = add_question(testapp, instructor, assessment["id"], matching()).json
 
-    assert set(question) == BASE_FIELDS | {"prompts", "options", "scoring", "correct_answer"}
+    assert set(question) == BASE_FIELDS | {"feedback"} | {"prompts", "options", "scoring", "correct_answer"}
     assert [prompt["text"] for prompt in question["prompts"]] == ["mean", "median", "mode"]
     assert sorted(option["text"] for option in question["options"]) == sorted(
         ["the average", "the middle value", "the most frequent value", "the largest value"]
@@ -66,7 +66,7 @@ def test_a_matching_question_gets_server_ids_and_its_key(testapp, instructor, as
 def test_an_ordering_question_gets_server_ids_and_its_key(testapp, instructor, assessment):
     question = add_question(testapp, instructor, assessment["id"], ordering(scoring="partial")).json
 
-    assert set(question) == BASE_FIELDS | {"items", "scoring", "correct_answer"}
+    assert set(question) == BASE_FIELDS | {"feedback"} | {"items", "scoring", "correct_answer"}
     text_of = {item["id"]: item["text"] for item in question["items"]}
     assert [text_of[item_id] for item_id in question["correct_answer"]] == [
         "state the hypotheses",

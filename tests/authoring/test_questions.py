@@ -21,6 +21,8 @@ from helpers.api import (
 from helpers.db import rows, value
 
 BASE_FIELDS = {"id", "assessment_id", "type", "prompt", "points", "position", "created_at", "updated_at"}
+# What managers see besides: the feedback learners get with their reviewed results.
+AUTHOR_FIELDS = BASE_FIELDS | {"feedback"}
 KEY_FIELDS = {"correct", "accepted_answers", "correct_answer", "tolerance"}
 CHOICE_ID = re.compile(r"^[a-z]{2,6}_[A-Za-z0-9]+$")
 
@@ -62,7 +64,7 @@ def test_single_choice_gets_server_choice_ids(testapp, instructor, assessment, d
     response = add_question(testapp, instructor, assessment["id"], single_choice())
 
     question = exact(response)
-    assert set(question) == BASE_FIELDS | {"choices"}
+    assert set(question) == AUTHOR_FIELDS | {"choices"}
     assert re.fullmatch(r"qst_[A-Za-z0-9]+", question["id"])
     assert (question["assessment_id"], question["type"], question["position"]) == (assessment["id"], "single_choice", 1)
     assert question["points"] == Decimal("1.00")  # the default
@@ -88,7 +90,7 @@ def test_choice_ids_are_unique_across_questions(testapp, instructor, assessment)
 def test_multiple_choice(testapp, instructor, assessment, db_conn):
     question = add_question(testapp, instructor, assessment["id"], multiple_choice(points=3)).json
 
-    assert set(question) == BASE_FIELDS | {"choices", "scoring"}
+    assert set(question) == AUTHOR_FIELDS | {"choices", "scoring"}
     assert question["scoring"] == "all_or_nothing"
     assert [c["correct"] for c in question["choices"]] == [True, True, False, False]
     assert value(db_conn, "select points from questions") == Decimal("3.00")
@@ -97,7 +99,7 @@ def test_multiple_choice(testapp, instructor, assessment, db_conn):
 def test_true_false(testapp, instructor, assessment, db_conn):
     question = add_question(testapp, instructor, assessment["id"], true_false(correct_answer=False)).json
 
-    assert set(question) == BASE_FIELDS | {"correct_answer"}
+    assert set(question) == AUTHOR_FIELDS | {"correct_answer"}
     assert question["correct_answer"] is False
     assert value(db_conn, "select spec -> 'correct_answer' from questions") is False
 
@@ -106,7 +108,7 @@ def test_short_text_defaults_to_case_insensitive(testapp, instructor, assessment
     question = add_question(testapp, instructor, assessment["id"], short_text()).json
     cased = add_question(testapp, instructor, assessment["id"], short_text(case_sensitive=True)).json
 
-    assert set(question) == BASE_FIELDS | {"accepted_answers", "case_sensitive"}
+    assert set(question) == AUTHOR_FIELDS | {"accepted_answers", "case_sensitive"}
     assert question["accepted_answers"] == ["standard deviation", "std dev"]
     assert (question["case_sensitive"], cased["case_sensitive"]) == (False, True)
     assert rows(db_conn, "select spec -> 'case_sensitive' from questions order by position") == [(False,), (True,)]
@@ -119,7 +121,7 @@ def test_numeric_keeps_exact_decimals(testapp, instructor, assessment, db_conn):
     untolerant = add_question(testapp, instructor, assessment["id"], untolerant_body).json
 
     question = exact(response)
-    assert set(question) == BASE_FIELDS | {"correct_answer", "tolerance"}
+    assert set(question) == AUTHOR_FIELDS | {"correct_answer", "tolerance"}
     assert (question["correct_answer"], question["tolerance"], question["points"]) == (Decimal("0.3"), Decimal("0.1"), Decimal("2.50"))
     assert '"correct_answer": 0.3' in response.text and '"tolerance": 0.1' in response.text
     assert (untolerant["correct_answer"], untolerant["tolerance"]) == (42, 0)
@@ -466,7 +468,7 @@ def test_changing_the_type_replaces_the_key(testapp, instructor, assessment, db_
 
     body = patch(testapp, instructor, assessment["id"], question["id"], {"type": "true_false", "correct_answer": False}).json
 
-    assert set(body) == BASE_FIELDS | {"correct_answer"}
+    assert set(body) == AUTHOR_FIELDS | {"correct_answer"}
     assert (body["type"], body["correct_answer"]) == ("true_false", False)
     assert rows(db_conn, "select type, spec -> 'correct_answer', spec ? 'choices' from questions") == [("true_false", False, False)]
 

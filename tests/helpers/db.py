@@ -14,6 +14,7 @@ TABLES = (
     "overrides",
     "attempts",
     "submissions",
+    "grades",
     "idempotency_keys",
 )
 

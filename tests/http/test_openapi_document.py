@@ -198,7 +198,7 @@ def test_a_question_body_is_one_schema_per_registered_type(spec):
     for kind, variant in variants.items():
         module = TYPES[kind]
         assert variant["properties"]["type"]["enum"] == [kind]
-        assert set(variant["properties"]) == {"type", "prompt", "points", "position", *module.FIELDS}, kind
+        assert set(variant["properties"]) == {"type", "prompt", "points", "position", "feedback", *module.FIELDS}, kind
         assert set(variant["required"]) == {"type", "prompt", *module.REQUIRED}, kind
         assert variant["additionalProperties"] is False
     assert variants["true_false"]["properties"]["correct_answer"]["type"] == "boolean"
@@ -214,7 +214,7 @@ def test_a_question_object_is_one_schema_per_registered_type(spec):
     assert list(variants) == list(TYPES)
     for kind, variant in variants.items():
         module = TYPES[kind]
-        assert set(variant["properties"]) == QUESTION_COMMON | set(module.SHOWN) | set(module.KEY), kind
+        assert set(variant["properties"]) == QUESTION_COMMON | set(module.SHOWN) | set(module.KEY) | {"feedback"}, kind
         # Answer keys are absent for learners: never required.
         assert set(variant["required"]) == QUESTION_COMMON | set(module.SHOWN), kind
     assert variants["matching"]["properties"]["correct_answer"]["type"] == "object"

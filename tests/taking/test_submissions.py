@@ -39,6 +39,7 @@ FIELDS = {
     "finalized_by",
     "late",
     "results",
+    "review",
 }
 RESULT_FIELDS = ["question_id", "answered", "correct", "credit", "points_earned", "points_possible", "answer"]
 POINTS = [Decimal("2.00"), Decimal("3.00"), Decimal("1.00"), Decimal("1.50"), Decimal("2.50")]  # of one_of_each_type()
@@ -49,6 +50,18 @@ def quiz(testapp, instructor, course, learner, enroll):
     """(assessment, questions): one question of each type, 10 points, passing at 70; `learner` enrolled."""
     enroll(course["id"], learner)
     return assessment_with_questions(testapp, instructor, course["id"])
+
+
+def correct_answer_of(question):
+    """The key of a question object (a manager's view) in the shape of an answer."""
+    if question["type"] == "single_choice":
+        return next(choice["id"] for choice in question["choices"] if choice["correct"])
+    if question["type"] == "multiple_choice":
+        return [choice["id"] for choice in question["choices"] if choice["correct"]]
+    if question["type"] == "short_text":
+        return question["accepted_answers"][0]
+    key = question["correct_answer"]
+    return Decimal(str(key)) if isinstance(key, float) else key  # WebTest's .json reads numbers as floats
 
 
 def nothing_stored(db_conn):
@@ -75,7 +88,9 @@ def test_all_correct_scores_100_and_is_stored(testapp, learner, quiz, db_conn):
     assert (body["score"], body["passed"]) == (Decimal("100.00"), True)
     assert (body["points_earned"], body["points_possible"]) == (Decimal("10.00"), Decimal("10.00"))
     assert TIMESTAMP.match(body["submitted_at"])
-    assert [list(result) for result in body["results"]] == [RESULT_FIELDS] * 5
+    # By default a learner sees correctness (and, on choice questions, their choices' feedback).
+    assert [list(result) for result in body["results"]] == [RESULT_FIELDS + ["choice_feedback"]] * 2 + [RESULT_FIELDS] * 3
+    assert body["review"] == {"score_visible": True, "correctness_visible": True, "correct_answers_visible": False}
     assert [r["question_id"] for r in body["results"]] == [q["id"] for q in questions]
     assert all(r["answered"] and r["correct"] for r in body["results"])
     assert [r["points_earned"] for r in body["results"]] == POINTS == [r["points_possible"] for r in body["results"]]
@@ -340,9 +355,14 @@ def test_get_returns_the_submission_as_posted(testapp, instructor, admin, learne
     assessment, questions = quiz
     posted = submit(testapp, learner, assessment["id"], answers(questions, wrong_answer))
 
-    for caller in (learner, instructor, admin):
-        got = testapp.get(posted.headers["Location"], headers=caller.headers)
-        assert got.text == posted.text, caller.role
+    assert testapp.get(posted.headers["Location"], headers=learner.headers).text == posted.text
+    # Managers see everything besides: the correct answers as scored, and the feedback.
+    expected = exact(posted)
+    expected["review"] = {"score_visible": True, "correctness_visible": True, "correct_answers_visible": True}
+    for result, question in zip(expected["results"], questions):
+        result.update(correct_answer=correct_answer_of(question), feedback=None)
+    for caller in (instructor, admin):
+        assert exact(testapp.get(posted.headers["Location"], headers=caller.headers)) == expected, caller.role
 
 
 def test_learners_read_only_their_own(testapp, instructor, make_user, course, enroll, quiz):
@@ -468,8 +488,9 @@ def test_editing_or_deleting_questions_does_not_change_stored_results(testapp, i
     testapp.delete(f"{base}/{multiple['id']}", headers=instructor.headers, status=204)
     add_question(testapp, instructor, assessment["id"], true_false(points=10))
 
-    for caller in (learner, instructor):
-        assert testapp.get(posted.headers["Location"], headers=caller.headers).text == posted.text
+    assert testapp.get(posted.headers["Location"], headers=learner.headers).text == posted.text
+    as_managers_see_it = exact(testapp.get(posted.headers["Location"], headers=instructor.headers))
+    assert [r["correct_answer"] for r in as_managers_see_it["results"]] == [correct_answer_of(q) for q in questions]  # as scored
     assert exact(testapp.get(submission_url(assessment["id"]), headers=learner.headers))["data"] == [exact(posted)]
     assert (
         rows(db_conn, "select score, passed, points_earned, points_possible, results::text, answers::text from submissions")

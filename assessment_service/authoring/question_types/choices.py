@@ -37,9 +37,9 @@ def correct_ids(spec):
 
 
 def shown_choices(spec, with_key):
-    """The choices as the question object shows them; `correct` only with the key."""
+    """The choices as the question object shows them; `correct` and `feedback` only with the key."""
     if with_key:
-        return [{"id": c["id"], "text": c["text"], "correct": c["correct"]} for c in spec["choices"]]
+        return [{"id": c["id"], "text": c["text"], "correct": c["correct"], "feedback": c.get("feedback")} for c in spec["choices"]]
     return [{"id": c["id"], "text": c["text"]} for c in spec["choices"]]
 
 

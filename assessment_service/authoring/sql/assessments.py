@@ -1,5 +1,8 @@
 """SQL for assessments (their questions' SQL is in questions.py)."""
 
+from psycopg2.extras import Json
+
+from ...core.jsonio import dumps
 from ...platform.sql import execute, fetch_one, fetch_page, fetch_rows, fetch_value
 from .questions import QUESTION_COLUMNS
 
@@ -14,8 +17,17 @@ SETTINGS = (
     "due_at",
     "cooldown_minutes",
     "on_expiry",
+    "grading_method",
+    "review",
 )
+# Settings stored as jsonb.
+_JSON_SETTINGS = ("review",)
 ASSESSMENT_COLUMNS = ", ".join(["a.id", "a.course_id", *(f"a.{name}" for name in SETTINGS), "a.created_at", "a.updated_at"])
+
+
+def _stored(settings, names):
+    """The parameters of the given settings, jsonb ones adapted."""
+    return {name: Json(settings[name], dumps=dumps) if name in _JSON_SETTINGS else settings[name] for name in names}
 
 
 def insert_assessment(conn, *, assessment_id, course_id, settings):
@@ -28,7 +40,7 @@ def insert_assessment(conn, *, assessment_id, course_id, settings):
         values (%(id)s, %(course_id)s, {", ".join(f"%({name})s" for name in given)})
         returning {ASSESSMENT_COLUMNS}
         """,
-        {"id": assessment_id, "course_id": course_id, **{name: settings[name] for name in given}},
+        {"id": assessment_id, "course_id": course_id, **_stored(settings, given)},
     )
 
 
@@ -140,7 +152,7 @@ def update_assessment(conn, *, assessment_id, changes):
         where id = %(id)s
         returning {ASSESSMENT_COLUMNS}
         """,
-        {"id": assessment_id, **{name: changes[name] for name in given}},
+        {"id": assessment_id, **_stored(changes, given)},
     )
 
 

@@ -5,7 +5,7 @@ from psycopg2.extras import Json
 from ...core.jsonio import dumps
 from ...platform.sql import execute, fetch_all, fetch_one, fetch_value
 
-QUESTION_COLUMNS = "id, assessment_id, position, type, prompt, points, spec, created_at, updated_at"
+QUESTION_COLUMNS = "id, assessment_id, position, type, prompt, points, spec, feedback, created_at, updated_at"
 
 
 def question_totals(conn, assessment_id):
@@ -50,7 +50,7 @@ def get_question(conn, *, assessment_id, question_id):
     )
 
 
-def insert_question(conn, *, question_id, assessment_id, position, kind, prompt, points, spec):
+def insert_question(conn, *, question_id, assessment_id, position, kind, prompt, points, spec, feedback):
     """Insert at `position` (1-based; None appends), shifting later questions down."""
     params = {
         "id": question_id,
@@ -60,6 +60,7 @@ def insert_question(conn, *, question_id, assessment_id, position, kind, prompt,
         "prompt": prompt,
         "points": points,
         "spec": Json(spec, dumps=dumps),
+        "feedback": feedback,
     }
     if position is not None:
         execute(
@@ -75,7 +76,7 @@ def insert_question(conn, *, question_id, assessment_id, position, kind, prompt,
     return fetch_one(
         conn,
         f"""
-        insert into questions (id, assessment_id, position, type, prompt, points, spec)
+        insert into questions (id, assessment_id, position, type, prompt, points, spec, feedback)
         values (
             %(id)s,
             %(assessment_id)s,
@@ -83,7 +84,8 @@ def insert_question(conn, *, question_id, assessment_id, position, kind, prompt,
             %(type)s,
             %(prompt)s,
             %(points)s,
-            %(spec)s
+            %(spec)s,
+            %(feedback)s
         )
         returning {QUESTION_COLUMNS}
         """,
@@ -91,7 +93,7 @@ def insert_question(conn, *, question_id, assessment_id, position, kind, prompt,
     )
 
 
-def update_question(conn, *, question_id, assessment_id, old_position, position, kind, prompt, points, spec):
+def update_question(conn, *, question_id, assessment_id, old_position, position, kind, prompt, points, spec, feedback):
     """Rewrite a question; moving it shifts the questions between its old and new place."""
     params = {
         "id": question_id,
@@ -102,6 +104,7 @@ def update_question(conn, *, question_id, assessment_id, old_position, position,
         "prompt": prompt,
         "points": points,
         "spec": Json(spec, dumps=dumps),
+        "feedback": feedback,
     }
     if position != old_position:
         execute(
@@ -124,6 +127,7 @@ def update_question(conn, *, question_id, assessment_id, old_position, position,
             prompt = %(prompt)s,
             points = %(points)s,
             spec = %(spec)s,
+            feedback = %(feedback)s,
             updated_at = clock_timestamp()
         where id = %(id)s
         returning {QUESTION_COLUMNS}
@@ -157,3 +161,17 @@ def delete_question(conn, *, assessment_id, question_id):
         {"assessment_id": assessment_id, "position": position},
     )
     return True
+
+
+def question_notes(conn, assessment_id):
+    """id, type, feedback and (choice types) the choices of the assessment's questions:
+    what authoring.questions.question_note needs, without the rest of the spec."""
+    return fetch_all(
+        conn,
+        """
+        select id, type, feedback, jsonb_build_object('choices', spec -> 'choices') as spec
+        from questions
+        where assessment_id = %(id)s
+        """,
+        {"id": assessment_id},
+    )

@@ -1,0 +1,168 @@
+"""SQL for grades (contract section 15): the stored figures of each learner's grade, and
+reading them with what a grade object and its review need.
+
+A grade row is written only after it is locked (lock_grades), and its submissions are read
+after that, in a statement of their own: under READ COMMITTED that statement sees every
+change committed by whoever held the lock before, so concurrent writers (submissions,
+the deadline, regrades, a change of grading method) never leave a grade computed from
+submissions one of them did not see.
+"""
+
+from ..platform.sql import execute, fetch_all, fetch_page
+
+_GRADE_FIGURES = ("score", "passed", "submission_id", "submissions_counted", "first_passed_at")
+
+
+def lock_grades(conn, *, assessment_id, learner_ids):
+    """Lock the grade rows of these learners (made empty where missing), in learner order so
+    that two writers of several grades cannot deadlock."""
+    execute(
+        conn,
+        """
+        insert into grades as g (assessment_id, learner_id)
+        select %(assessment_id)s, learner_id
+        from unnest(%(learner_ids)s::text[]) as learner_id
+        order by learner_id
+        on conflict (assessment_id, learner_id) do update set updated_at = g.updated_at
+        """,
+        {"assessment_id": assessment_id, "learner_ids": list(learner_ids)},
+    )
+
+
+def lock_all_grades(conn, *, assessment_id):
+    """Lock every grade row of the assessment; the learners who have submissions."""
+    execute(
+        conn,
+        "select 1 from grades where assessment_id = %(assessment_id)s order by learner_id for update",
+        {"assessment_id": assessment_id},
+    )
+    return [
+        row["learner_id"]
+        for row in fetch_all(
+            conn,
+            "select distinct learner_id from submissions where assessment_id = %(assessment_id)s",
+            {"assessment_id": assessment_id},
+        )
+    ]
+
+
+def submissions_to_grade(conn, *, assessment_id, learner_ids):
+    """The figures grading methods read of these learners' submissions (served by
+    submissions_number_key)."""
+    return fetch_all(
+        conn,
+        """
+        select id, learner_id, attempt_number, submitted_at, score, passed, points_earned, points_possible
+        from submissions
+        where assessment_id = %(assessment_id)s
+          and learner_id = any(%(learner_ids)s::text[])
+        """,
+        {"assessment_id": assessment_id, "learner_ids": list(learner_ids)},
+    )
+
+
+def store_grades(conn, *, assessment_id, grades):
+    """Write {learner_id: figures} over the locked rows; the learner ids whose grade changed
+    (updated_at moves only for those)."""
+    learners = sorted(grades)
+    params = {"assessment_id": assessment_id, "learner_ids": learners}
+    for name in _GRADE_FIGURES:
+        params[name] = [grades[learner][name] for learner in learners]
+    rows = fetch_all(
+        conn,
+        """
+        update grades as g
+        set score = new.score,
+            passed = new.passed,
+            submission_id = new.submission_id,
+            submissions_counted = new.submissions_counted,
+            first_passed_at = new.first_passed_at,
+            updated_at = clock_timestamp()
+        from unnest(%(learner_ids)s::text[], %(score)s::numeric[], %(passed)s::boolean[], %(submission_id)s::text[],
+                    %(submissions_counted)s::integer[], %(first_passed_at)s::timestamptz[])
+             as new (learner_id, score, passed, submission_id, submissions_counted, first_passed_at)
+        where g.assessment_id = %(assessment_id)s
+          and g.learner_id = new.learner_id
+          and (g.score, g.passed, g.submission_id, g.submissions_counted, g.first_passed_at)
+              is distinct from (new.score, new.passed, new.submission_id, new.submissions_counted, new.first_passed_at)
+        returning g.learner_id
+        """,
+        params,
+    )
+    return [row["learner_id"] for row in rows]
+
+
+def missing_grades(conn):
+    """(assessment_id, learner_id) pairs with submissions and no grade row: what databases
+    of earlier versions hold."""
+    return fetch_all(
+        conn,
+        """
+        select distinct s.assessment_id, s.learner_id
+        from submissions s
+        where not exists (select 1 from grades g where g.assessment_id = s.assessment_id and g.learner_id = s.learner_id)
+        order by s.assessment_id, s.learner_id
+        """,
+    )
+
+
+# Of each row: the grade's figures and what the grade object and its review need (the
+# assessment's settings, the learner's override, their attempts).
+_GRADE_COLUMNS = """
+               a.id as assessment_id, e.user_id as learner_id,
+               a.grading_method, a.review, a.max_attempts, a.due_at, a.available_until,
+               a.time_limit_minutes, a.available_from, a.cooldown_minutes,
+               g.score, g.passed, g.submission_id, coalesce(g.submissions_counted, 0) as submissions_counted,
+               g.first_passed_at, g.updated_at,
+               o.extra_attempts as override_extra_attempts, o.due_at as override_due_at,
+               o.available_until as override_available_until, o.available_from as override_available_from,
+               coalesce(latest.attempt_number, 0) as attempts_used,
+               coalesce(latest.status = 'in_progress', false) as attempt_in_progress,
+               now() as db_now"""
+_GRADE_FROM = """
+        from enrollments e
+        join assessments a on a.course_id = e.course_id
+        left join grades g on g.assessment_id = a.id and g.learner_id = e.user_id
+        left join overrides o on o.assessment_id = a.id and o.learner_id = e.user_id
+        -- Attempt numbers run 1..n without gaps: the latest is the count (taking.sql.attempt_ledger).
+        left join lateral (
+            select t.attempt_number, t.status
+            from attempts t
+            where t.assessment_id = a.id and t.learner_id = e.user_id
+            order by t.attempt_number desc
+            limit 1
+        ) as latest on true
+"""
+
+
+def grade_page(conn, *, course_id, assessment_id, learner_id, limit, offset):
+    """(rows, total): grades of the course's learners (every learner enrollment, whatever
+    its status), on one assessment or all of them, of one learner when learner_id is given;
+    by learner, then by assessment in creation order."""
+    params = {"course_id": course_id, "assessment_id": assessment_id, "learner_id": learner_id, "limit": limit, "offset": offset}
+    where = """
+        where e.course_id = %(course_id)s
+          and e.role = 'learner'
+          and (%(learner_id)s::text is null or e.user_id = %(learner_id)s)
+          and (%(assessment_id)s::text is null or a.id = %(assessment_id)s)
+    """
+    # Learners times assessments, counted apart (the product is never built to be counted).
+    count = """
+        select (select count(*) from enrollments e
+                where e.course_id = %(course_id)s and e.role = 'learner'
+                  and (%(learner_id)s::text is null or e.user_id = %(learner_id)s))
+             * (select count(*) from assessments a
+                where a.course_id = %(course_id)s and (%(assessment_id)s::text is null or a.id = %(assessment_id)s))
+    """
+    return fetch_page(
+        conn,
+        f"""
+        select {_GRADE_COLUMNS}, ({count}) as page_total
+        {_GRADE_FROM}
+        {where}
+        order by e.user_id, a.created_at, a.id
+        limit %(limit)s offset %(offset)s
+        """,
+        count,
+        params,
+    )
