@@ -48,7 +48,7 @@ def test_readme_walkthrough_works_as_written(live_server, database_dsn, db_conn,
         cur.execute(
             "select count(*), max(attempt_number) from submissions s join assessments a on a.id = s.assessment_id where a.title = 'Week 1 quiz'"
         )
-        assert cur.fetchone() == (2, 2)
+        assert cur.fetchone() == (3, 3)  # two, then the last attempt after the limit was raised
         cur.execute("select max_attempts from assessments where title = 'Week 1 quiz'")
         assert cur.fetchone()[0] == 3
         cur.execute("select count(*) from submissions s join assessments a on a.id = s.assessment_id where a.title = 'Pop quiz'")
@@ -64,3 +64,9 @@ def test_readme_walkthrough_works_as_written(live_server, database_dsn, db_conn,
     draft = json.loads(next(line for line in lines if line.startswith('{"attempt_id"')))
     assert draft["revision"] == 1
     assert "100.0" in lines[lines.index(next(line for line in lines if line.startswith('{"attempt_id"'))) + 1]
+    review = lines.index("after_last_attempt")
+    book_row = json.loads(lines[review + 1])["data"][0]
+    assert (book_row["score"], book_row["submissions_counted"], book_row["grading_method"]) == (50.0, 2, "average")
+    assert lines[review + 2].startswith("ch_")  # the correct answer, shown with the last attempt
+    assert lines[review + 3] == "66.67"
+
