@@ -95,6 +95,12 @@ def measure_service(load, base_url, data, request_files, extra_lists=None):
         f"{api}/assessments/{data.assessment_id}/submissions/{data.submission_id}",
         headers=learner,
     )
+    # The middle page of the gradebook (offset 50,000 of 100,000 rows).
+    results["gradebook"] = load.measure(
+        "GET /courses/{id}/grades (5,000 × 20, page 500 of 100)",
+        f"{api}/courses/{data.gradebook_course_id}/grades?per_page=100&page=500",
+        headers=[f"Authorization: Bearer {data.admin_token}"],
+    )
     for key, (name, path, token) in (extra_lists or {}).items():
         results[key] = load.measure(name, f"{api}{path}", headers=[f"Authorization: Bearer {token}"])
     results["save_answers"] = load.measure(
@@ -127,7 +133,7 @@ def write_request_files(scratch, data):
     return files
 
 
-TABLE_ORDER = ("bare", "list", "get", "submit", "get_submission", "save_answers", "list_own", "list_all")
+TABLE_ORDER = ("bare", "list", "get", "submit", "get_submission", "save_answers", "gradebook", "list_own", "list_all")
 
 
 def print_table(results, out=sys.stdout):

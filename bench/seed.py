@@ -80,6 +80,8 @@ class Seed:
     drafts_assessment_id: str = ""
     drafts_attempts: list = field(default_factory=list)
     drafts_answers: list = field(default_factory=list)
+    # The gradebook: a course of GRADEBOOK_LEARNERS learners x GRADEBOOK_ASSESSMENTS assessments, every grade stored.
+    gradebook_course_id: str = ""
 
 
 def api(base_url, method, path, token, body=None):
@@ -164,6 +166,7 @@ def seed(dsn, base_url, learners=10_000, extra_assessments=9):
     drafts_answers = answers_for(api(base_url, "GET", f"/assessments/{drafts_assessment_id}", first_learner)["questions"])
     drafts_learners = learner_bodies[1 : 1 + DRAFT_ATTEMPTS]
     drafts_attempts = start_attempts(dsn, drafts_assessment_id, [body["user"]["id"] for body in drafts_learners])
+    gradebook_course_id = seed_gradebook(dsn, assessment["id"], [body["user"]["id"] for body in learner_bodies[:GRADEBOOK_LEARNERS]])
     settle(dsn)
     print(f"bench: seeded {learners} learners, {1 + extra_assessments} assessments in {time.monotonic() - started:.1f} s", flush=True)
     return Seed(
@@ -177,7 +180,40 @@ def seed(dsn, base_url, learners=10_000, extra_assessments=9):
         drafts_assessment_id=drafts_assessment_id,
         drafts_attempts=[(attempt_id, body["token"]["value"]) for attempt_id, body in zip(drafts_attempts, drafts_learners)],
         drafts_answers=drafts_answers,
+        gradebook_course_id=gradebook_course_id,
     )
+
+
+GRADEBOOK_LEARNERS = 5_000
+GRADEBOOK_ASSESSMENTS = 20
+
+
+def seed_gradebook(dsn, source_assessment_id, learner_ids):
+    """A course whose learners each have a grade on each of its assessments (set-based SQL:
+    grades only; their submissions would change what the other rows measure); its id."""
+    course_id = "crs_benchgradebook"
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("insert into courses (id, title) values (%s, 'Gradebook course')", (course_id,))
+            enroll_learners(cur, course_id, learner_ids)
+            targets = [(course_id, f"asmnt_benchbook{n:04d}") for n in range(1, GRADEBOOK_ASSESSMENTS + 1)]
+            copy_assessment(cur, source_assessment_id, targets)
+            cur.execute(
+                """
+                insert into grades (assessment_id, learner_id, score, passed, submissions_counted, first_passed_at)
+                select a.id, e.user_id, s.score, s.score >= 60, 1, case when s.score >= 60 then now() end
+                from enrollments e
+                join assessments a on a.course_id = e.course_id
+                cross join lateral (select round((random() * 100)::numeric, 2) as score) as s
+                where e.course_id = %s
+                """,
+                (course_id,),
+            )
+        conn.commit()
+    finally:
+        conn.close()
+    return course_id
 
 
 # Learners with an attempt in progress for the drafts row (each is saved to many times).

@@ -69,4 +69,3 @@ def test_readme_walkthrough_works_as_written(live_server, database_dsn, db_conn,
     assert (book_row["score"], book_row["submissions_counted"], book_row["grading_method"]) == (50.0, 2, "average")
     assert lines[review + 2].startswith("ch_")  # the correct answer, shown with the last attempt
     assert lines[review + 3] == "66.67"
-

@@ -106,10 +106,41 @@ def missing_grades(conn):
     )
 
 
-# Of each row: the grade's figures and what the grade object and its review need (the
-# assessment's settings, the learner's override, their attempts).
-_GRADE_COLUMNS = """
-               a.id as assessment_id, e.user_id as learner_id,
+def grade_page(conn, *, course_id, assessment_id, learner_id, limit, offset):
+    """(rows, total): grades of the course's learners (every learner enrollment, whatever
+    its status), on one assessment or all of them, of one learner when learner_id is given;
+    by learner, then by assessment in creation order.
+
+    The page's (learner, assessment) pairs are chosen first, from the two indexes alone
+    (enrollments_course_user_key, assessments_course_created_idx); only its rows are then
+    joined to what a grade object and its review need: the grade, the assessment's
+    settings, the learner's override and their latest attempt.
+    """
+    params = {"course_id": course_id, "assessment_id": assessment_id, "learner_id": learner_id, "limit": limit, "offset": offset}
+    learners = """
+        from enrollments e
+        where e.course_id = %(course_id)s
+          and e.role = 'learner'
+          and (%(learner_id)s::text is null or e.user_id = %(learner_id)s)
+    """
+    assessments = """
+        from assessments a
+        where a.course_id = %(course_id)s
+          and (%(assessment_id)s::text is null or a.id = %(assessment_id)s)
+    """
+    # Learners times assessments, counted apart (the product is never built to be counted).
+    count = f"select (select count(*) {learners}) * (select count(*) {assessments})"
+    return fetch_page(
+        conn,
+        f"""
+        with page as (
+            select e.user_id as learner_id, a.id as assessment_id, a.created_at
+            from (select e.user_id {learners}) as e
+            cross join (select a.id, a.created_at {assessments}) as a
+            order by e.user_id, a.created_at, a.id
+            limit %(limit)s offset %(offset)s
+        )
+        select a.id as assessment_id, page.learner_id,
                a.grading_method, a.review, a.max_attempts, a.due_at, a.available_until,
                a.time_limit_minutes, a.available_from, a.cooldown_minutes,
                g.score, g.passed, g.submission_id, coalesce(g.submissions_counted, 0) as submissions_counted,
@@ -118,50 +149,21 @@ _GRADE_COLUMNS = """
                o.available_until as override_available_until, o.available_from as override_available_from,
                coalesce(latest.attempt_number, 0) as attempts_used,
                coalesce(latest.status = 'in_progress', false) as attempt_in_progress,
-               now() as db_now"""
-_GRADE_FROM = """
-        from enrollments e
-        join assessments a on a.course_id = e.course_id
-        left join grades g on g.assessment_id = a.id and g.learner_id = e.user_id
-        left join overrides o on o.assessment_id = a.id and o.learner_id = e.user_id
+               now() as db_now,
+               ({count}) as page_total
+        from page
+        join assessments a on a.id = page.assessment_id
+        left join grades g on g.assessment_id = page.assessment_id and g.learner_id = page.learner_id
+        left join overrides o on o.assessment_id = page.assessment_id and o.learner_id = page.learner_id
         -- Attempt numbers run 1..n without gaps: the latest is the count (taking.sql.attempt_ledger).
         left join lateral (
             select t.attempt_number, t.status
             from attempts t
-            where t.assessment_id = a.id and t.learner_id = e.user_id
+            where t.assessment_id = page.assessment_id and t.learner_id = page.learner_id
             order by t.attempt_number desc
             limit 1
         ) as latest on true
-"""
-
-
-def grade_page(conn, *, course_id, assessment_id, learner_id, limit, offset):
-    """(rows, total): grades of the course's learners (every learner enrollment, whatever
-    its status), on one assessment or all of them, of one learner when learner_id is given;
-    by learner, then by assessment in creation order."""
-    params = {"course_id": course_id, "assessment_id": assessment_id, "learner_id": learner_id, "limit": limit, "offset": offset}
-    where = """
-        where e.course_id = %(course_id)s
-          and e.role = 'learner'
-          and (%(learner_id)s::text is null or e.user_id = %(learner_id)s)
-          and (%(assessment_id)s::text is null or a.id = %(assessment_id)s)
-    """
-    # Learners times assessments, counted apart (the product is never built to be counted).
-    count = """
-        select (select count(*) from enrollments e
-                where e.course_id = %(course_id)s and e.role = 'learner'
-                  and (%(learner_id)s::text is null or e.user_id = %(learner_id)s))
-             * (select count(*) from assessments a
-                where a.course_id = %(course_id)s and (%(assessment_id)s::text is null or a.id = %(assessment_id)s))
-    """
-    return fetch_page(
-        conn,
-        f"""
-        select {_GRADE_COLUMNS}, ({count}) as page_total
-        {_GRADE_FROM}
-        {where}
-        order by e.user_id, a.created_at, a.id
-        limit %(limit)s offset %(offset)s
+        order by page.learner_id, page.created_at, page.assessment_id
         """,
         count,
         params,
