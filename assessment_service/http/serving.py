@@ -103,7 +103,8 @@ def _chunked_body(data, start):
 
 def _request_target(data):
     """(method, target) of the request line at the start of `data` ('' and '' if unreadable)."""
-    method, _, rest = data.split(b"\n", 1)[0].decode("latin-1").partition(" ")
+    line_end = data.find(b"\n")
+    method, _, rest = bytes(data[: line_end if line_end >= 0 else len(data)]).decode("latin-1").partition(" ")
     return method, rest.strip().partition(" ")[0]
 
 
