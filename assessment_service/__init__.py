@@ -22,10 +22,11 @@ from .http.encoding import DecimalJSONProvider
 from .http.routing import IdConverter
 from .identity import routes as identity_routes
 from .identity.authentication import authenticate
+from .integrations import routes as integrations_routes
 from .platform import db, embedded, logs, metrics
 from .taking import routes as taking_routes
 
-ROOMS = (identity_routes, courses_routes, authoring_routes, grading_routes, taking_routes)
+ROOMS = (identity_routes, courses_routes, authoring_routes, grading_routes, taking_routes, integrations_routes)
 
 
 def create_app(config=None):

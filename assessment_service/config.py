@@ -36,6 +36,8 @@ class Config:
         self.DB_CONNECT_TIMEOUT = _int("DB_CONNECT_TIMEOUT", 5)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
         self.MAX_CONTENT_LENGTH = _int("MAX_BODY_BYTES", 1024 * 1024)
+        # The question import's own body limit (a content package is larger than any JSON body).
+        self.MAX_IMPORT_BYTES = _int("MAX_IMPORT_BYTES", 10 * 1024 * 1024)
         # Seconds a client has to send one whole request (head and body) to gunicorn: 408 after.
         self.REQUEST_READ_TIMEOUT = _int("REQUEST_READ_TIMEOUT", 15)
         # Late submissions are accepted up to this many seconds after an attempt's expires_at.

@@ -104,6 +104,8 @@ class Route:
     path: str  # with {placeholders} filled from World.ids
     expect: dict  # caller -> Expect
     body: dict = None
+    # A body that is not JSON: `body` is bytes, sent as this media type.
+    content_type: str = None
     # Writes: SQL for one value that the write changes, and that value after a success
     # (refused calls, and every read, must leave the whole database as it was).
     stored: str = None
@@ -331,6 +333,17 @@ ROUTES = {
         ASSESSMENT + "/grades/{learner_id}", readers_of_a(OK, readers=["admin", "instructor", "learner"])
     ),
     ("GET", f"{API}/courses/<id:course_id>/grades"): Route(API + "/courses/{course_a}/grades", readers_of_a(OK)),
+    # ------------------------------------------------------------ import and export (section 19)
+    ("POST", f"{API}/assessments/<id:assessment_id>/questions/import"): Route(
+        ASSESSMENT + "/questions/import",
+        managers_of_a(CREATED),
+        body=b"Imported by the matrix. {T}\n\nAnd a second one. {F}\n",
+        content_type="text/plain",
+        stored="select count(*) from questions where assessment_id = %(assessment)s",
+        stored_after=6,
+    ),
+    # The export holds the answer keys: managers only.
+    ("GET", f"{API}/assessments/<id:assessment_id>/export"): Route(ASSESSMENT + "/export?format=gift", managers_of_a(OK)),
     # ------------------------------------------------------------ operations (section 11)
     ("GET", f"{API}/openapi.json"): Route(f"{API}/openapi.json", {caller: OK for caller in CALLERS}, describes_fields=True),
     ("GET", f"{API}/docs"): Route(f"{API}/docs", {caller: OK for caller in CALLERS}, describes_fields=True),
@@ -583,9 +596,11 @@ def fill(template, ids):
     return template
 
 
-def call(testapp, method, url, body, headers):
+def call(testapp, method, url, body, headers, content_type=None):
     if body is None:
         return testapp.request(url, method=method, headers=headers, expect_errors=True)
+    if content_type is not None:
+        return testapp.request(url, method=method, body=body, headers={**headers, "Content-Type": content_type}, expect_errors=True)
     return getattr(testapp, f"{method.lower()}_json")(url, body, headers=headers, expect_errors=True)
 
 
@@ -608,7 +623,7 @@ def test_route_answers_each_caller_as_the_contract_says(matrix_client, matrix_co
     before = database_state(db_conn)
     before_value = stored_value(db_conn, route.stored, world.ids) if route.stored else None
 
-    response = call(testapp, method, url, body, world.headers[caller])
+    response = call(testapp, method, url, body, world.headers[caller], route.content_type)
 
     assert response.status_int == expected.status, response.text
     document = response.json if response.body and response.content_type == "application/json" else None

@@ -59,6 +59,18 @@ def test_readme_walkthrough_works_as_written(live_server, database_dsn, db_conn,
         assert cur.fetchall() == [(Decimal("75.00"), Decimal("1.50"))]
         cur.execute("select time_multiplier, reason from overrides")
         assert cur.fetchall() == [(Decimal("1.50"), "extended time")]
+    imported = json.loads(next(line for line in lines if line.startswith('{"imported"')))
+    assert [question["type"] for question in imported["imported"]] == ["multiple_choice", "true_false", "numeric"]
+    assert imported["imported"][0]["scoring"] == "partial" and imported["imported"][0]["points"] == 2
+    assert imported["skipped"] == [{"source": "line 8", "reason": "an essay question ({}) is graded by hand"}]
+    assert "[plain]The median is robust to outliers. {" in lines and "    #0.25:0.01" in lines  # the GIFT export
+    assert (
+        "['imsmanifest.xml', 'items/item-0001.xml', 'items/item-0002.xml', 'items/item-0003.xml', 'items/item-0004.xml', 'items/item-0005.xml']"
+        in lines
+    )
+    with db_conn.cursor() as cur:
+        cur.execute("select count(*) from questions q join assessments a on a.id = q.assessment_id where a.title = 'Week 2 quiz'")
+        assert cur.fetchone()[0] == 3
     policy = json.loads(next(line for line in lines if line.startswith('{"learner_id"')))
     assert (policy["time_limit_seconds"], policy["can_start"]) == (900, True)
     draft = json.loads(next(line for line in lines if line.startswith('{"attempt_id"')))

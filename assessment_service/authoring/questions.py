@@ -47,6 +47,14 @@ def question_notes(questions):
     }
 
 
+def authoring_body(row):
+    """The question as a POST /questions body (choices with their ids): what an export writes."""
+    body = {"type": row["type"], "prompt": row["prompt"], "points": row["points"], **question_type(row["type"]).authoring_body(row["spec"])}
+    if row["feedback"] is not None:
+        body["feedback"] = row["feedback"]
+    return body
+
+
 def build_spec(kind, fields_, current=None):
     """The stored spec of a question of type `kind` from its authoring fields (`current`:
     the question's spec when it keeps its type, whose ids are kept).
@@ -77,10 +85,13 @@ def edited_fields(question, kind, changes):
     return merged, (question["spec"] if keeps_type else None)
 
 
-def check_room(count):
-    """422 when the assessment already holds MAX_QUESTIONS questions."""
-    if count >= MAX_QUESTIONS:
-        raise validation_failed({"questions": [f"An assessment holds at most {MAX_QUESTIONS} questions."]})
+def check_room(count, adding=1):
+    """422 when `adding` questions to the `count` an assessment holds would pass MAX_QUESTIONS."""
+    if count + adding > MAX_QUESTIONS:
+        message = f"An assessment holds at most {MAX_QUESTIONS} questions."
+        if adding > 1:
+            message += f" It holds {count}; {adding} more would make {count + adding}."
+        raise validation_failed({"questions": [message]})
 
 
 def check_position(position, highest):
@@ -113,6 +124,27 @@ def add_question(conn, assessment_id, body):
         spec=spec,
         feedback=body.get("feedback"),
     )
+
+
+def append_questions(conn, assessment_id, questions):
+    """Store new questions after the assessment's last one, in order, all in one statement:
+    `questions` are (body, spec) pairs, each body validated and its spec built (build_spec).
+    The stored rows in position order; 422, storing none, when they do not all fit."""
+    lock_for_question_write(conn, assessment_id)
+    count, _ = sql.question_totals(conn, assessment_id)
+    check_room(count, len(questions))
+    rows = [
+        {
+            "id": new_id("qst"),
+            "type": body["type"],
+            "prompt": body["prompt"],
+            "points": body.get("points", Decimal(1)),
+            "spec": spec,
+            "feedback": body.get("feedback"),
+        }
+        for body, spec in questions
+    ]
+    return sql.insert_questions(conn, assessment_id=assessment_id, rows=rows)
 
 
 def question_to_edit(conn, assessment_id, question_id):

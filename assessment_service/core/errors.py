@@ -26,6 +26,7 @@ ERROR_CODES = {
     "expectation_failed": 417,
     "validation_failed": 422,
     "idempotency_key_reused": 422,
+    "nothing_to_import": 422,
     "request_header_fields_too_large": 431,
     "internal_error": 500,
     "not_implemented": 501,

@@ -1,16 +1,38 @@
-"""Reading requests: the body (received whole first), JSON documents, and marshmallow
-validation of bodies (unknown fields are errors) and query strings (unknown ones ignored)."""
+"""Reading requests: the body (received whole first, within its route's limit), JSON
+documents, and marshmallow validation of bodies (unknown fields are errors) and query
+strings (unknown ones ignored)."""
+
+from urllib.parse import unquote
 
 import simplejson
 from flask import current_app, g, request
 from marshmallow import EXCLUDE, RAISE, ValidationError
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.routing import RoutingException
 from werkzeug.wsgi import LimitedStream
 
 from ..core.errors import ApiError, invalid_parameter, validation_failed
 from ..core.jsonio import loads
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def body_limit(app, view):
+    """The most bytes of body `view` takes: the setting its documented(max_body=...) names,
+    else MAX_CONTENT_LENGTH (MAX_BODY_BYTES)."""
+    setting = getattr(view, "max_body", None)
+    return app.config[setting] if setting else app.config["MAX_CONTENT_LENGTH"]
+
+
+def route_body_limit(app, method, target):
+    """body_limit of the view serving `method` on `target` (a request line's path and query),
+    for the HTTP server, which must judge a body before the app sees the request."""
+    path = unquote(target.split("?", 1)[0], errors="replace")
+    try:
+        endpoint, _ = app.url_map.bind("localhost").match(path, method)
+    except (HTTPException, RoutingException):
+        return app.config["MAX_CONTENT_LENGTH"]
+    return body_limit(app, app.view_functions.get(endpoint))
 
 
 def receive_body():
@@ -23,7 +45,7 @@ def receive_body():
     if request.method not in BODY_METHODS:
         g.body = b""
         return
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    limit = request.max_content_length = body_limit(current_app, current_app.view_functions.get(request.endpoint))
     if request.content_length is None and "wsgi.input_terminated" in request.environ:
         # A chunked body: Werkzeug would stop reading at the limit and hand over what it
         # read as if it were all. Read one byte past the limit to tell "too large".
@@ -84,9 +106,6 @@ def read_json(optional=False):
         document = loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, simplejson.JSONDecodeError, RecursionError, ValueError) as exc:
         raise ApiError(400, "invalid_json", f"The body is not valid JSON: {_reason(exc)}") from None
-    bad = _find_bad_text(document)
-    if bad:
-        raise validation_failed({bad: ["Text must not contain NUL characters or unpaired surrogates."]})
     return document
 
 
@@ -103,6 +122,16 @@ def parse_body(schema, optional=False):
     document = read_json(optional=optional)
     if document is None and not request_body().strip():
         document = {}  # no body where none is needed; a JSON null is not an object (422)
+    return load_body(schema, document)
+
+
+def load_body(schema, document):
+    """`document` validated as a body by `schema`: text PostgreSQL can store, the schema's
+    fields only (unknown ones are errors), 422 otherwise. A body read from a file (an import)
+    goes through this as a JSON body does."""
+    bad = _find_bad_text(document)
+    if bad:
+        raise validation_failed({bad: ["Text must not contain NUL characters or unpaired surrogates."]})
     try:
         return schema.load(document, unknown=RAISE)
     except ValidationError as exc:

@@ -27,8 +27,13 @@ def init_app(api_blueprint):
 
 
 def _request_hash():
+    """The fingerprint of "the same request": method, path, query string, content type and
+    the body's bytes as received (JSON or not), each length-prefixed so none can run into
+    another. The query and the type count: `?dry_run=true`, or the same bytes sent as
+    another format, ask for other work."""
     digest = hashlib.sha256()
-    for part in (request.method.encode(), request.path.encode(), request_body()):
+    content_type = request.headers.get("Content-Type", "").encode("latin-1", "replace")
+    for part in (request.method.encode(), request.path.encode(), request.query_string, content_type, request_body()):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.digest()

@@ -102,6 +102,8 @@ def documented(
     paginated_list=False,
     public=False,
     content_type="application/json",
+    body_content=None,
+    max_body=None,
 ):
     """Describe a view for /openapi.json; the same schemas validate its requests.
 
@@ -110,17 +112,25 @@ def documented(
     verb as in `create_`, `update_`, and `list_` for a paginated list). `body`, `query`
     are the validating schemas (a schema may carry `documented_as`, e.g. a OneOf of one
     schema per type); `response` a schema, a field (e.g. OneOf) or a JSON Schema dict.
-    `also` maps other success statuses (same body) to what they mean. `errors` maps the
+    `also` maps other success statuses to what they mean (same body), or to (what they mean,
+    their response schema). `errors` maps the
     error statuses the view raises itself (403, 409, ...) to what they mean; those its
     shape implies are added (default_errors). `location`: a 201 carries Location (default:
     every 201). `parameters`: more OpenAPI parameters (e.g. an If-Match header);
     `response_headers` / `error_headers` ({status: ...}): more response headers, as OpenAPI
     header objects. `public`: no token needed
-    (identity.authentication).
+    (identity.authentication). `content_type`: the success response's media type, or a
+    tuple of those it may have (each with `response` as its schema).
+
+    A body that is not JSON: `body_content` maps each media type the view takes to the JSON
+    Schema of its body (e.g. `{"type": "string", "format": "binary"}`); the view reads the
+    bytes itself. `max_body` names the setting that bounds this route's body instead of
+    MAX_BODY_BYTES (http.bodies.body_limit, and the HTTP server before the app sees it).
     """
 
     def decorate(view):
         view.public = public
+        view.max_body = max_body
         view.openapi = {
             "summary": summary,
             "tag": tag,
@@ -136,6 +146,8 @@ def documented(
             "paginated": paginated_list,
             "public": public,
             "content_type": content_type,
+            "body_content": body_content,
+            "max_body": max_body,
             "parameters": parameters or [],
             "response_headers": response_headers or {},
             "error_headers": error_headers or {},
@@ -261,9 +273,11 @@ def default_errors(method, doc, has_path_ids):
         add(404, "`not_found`: no such object, or one the caller may not read.")
     if method == "POST" and not doc["public"]:
         add(409, f"`conflict`: a request with this {IDEMPOTENCY_HEADER} is still in progress; retry later.")
-    if doc["body"] is not None:
-        add(413, "`payload_too_large`: the body is larger than the service takes (1 MiB by default).")
-        add(415, "`unsupported_media_type`: the body is not sent as application/json.")
+    if doc["body"] is not None or doc["body_content"] is not None:
+        limit = f"the {doc['max_body']} setting" if doc["max_body"] else "1 MiB by default"
+        add(413, f"`payload_too_large`: the body is larger than the service takes ({limit}).")
+        media_types = " or ".join(doc["body_content"] or ["application/json"])
+        add(415, f"`unsupported_media_type`: the body is not sent as {media_types}.")
         add(422, "`validation_failed`: the body is not valid; `details` maps field paths to messages.")
     if method == "POST" and not doc["public"]:
         add(422, f"`idempotency_key_reused`: this {IDEMPOTENCY_HEADER} came with another body or route.")
@@ -290,6 +304,12 @@ def _schema(value, converter):
     if isinstance(value, fields.Field):
         return converter.field2property(value)
     return value
+
+
+def _content(content_type, response, converter):
+    """A response's content: `response` as the schema of each of its media types."""
+    media_types = (content_type,) if isinstance(content_type, str) else content_type
+    return {media: {"schema": _schema(response, converter)} for media in media_types}
 
 
 def _operation(rule, method, view, doc, converter):
@@ -319,6 +339,11 @@ def _operation(rule, method, view, doc, converter):
     operation["parameters"].extend(doc["parameters"])
     if doc["body"] is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": _schema(doc["body"], converter)}}}
+    if doc["body_content"] is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {media: {"schema": schema} for media, schema in doc["body_content"].items()},
+        }
 
     headers = {"X-Request-ID": _ref("headers", "X-Request-ID")}
     if method == "POST" and not doc["public"]:
@@ -328,12 +353,16 @@ def _operation(rule, method, view, doc, converter):
     headers.update(doc["response_headers"])
     success = {"description": doc["summary"], "headers": headers}
     if doc["response"] is not None:
-        success["content"] = {doc["content_type"]: {"schema": _schema(doc["response"], converter)}}
+        success["content"] = _content(doc["content_type"], doc["response"], converter)
     responses = {str(doc["status"]): success}
     if doc["location"]:
         responses[str(doc["status"])] = {**success, "headers": {**headers, "Location": _ref("headers", "Location")}}
-    for status, description in doc["also"].items():
-        responses[str(status)] = {**success, "description": description}
+    for status, meaning in doc["also"].items():
+        if isinstance(meaning, tuple):
+            description, schema = meaning
+            responses[str(status)] = {**success, "description": description, "content": _content(doc["content_type"], schema, converter)}
+        else:
+            responses[str(status)] = {**success, "description": meaning}
     for status, description in _error_statuses(method, doc, bool(path_ids)).items():
         error_headers = {"X-Request-ID": _ref("headers", "X-Request-ID")}
         if status == 401:

@@ -5,8 +5,9 @@ two changes.
   (by the loop itself when `threads` is 1, else by a pool thread). A client that sends
   slowly holds a socket and the bytes it sent, never the worker, a thread, a database
   connection or a transaction; one that has not sent its whole request within
-  REQUEST_READ_TIMEOUT seconds is answered 408 and closed, and a body larger than
-  MAX_BODY_BYTES is answered 413 without being read.
+  REQUEST_READ_TIMEOUT seconds is answered 408 and closed, and a body larger than its
+  route takes (MAX_BODY_BYTES, or the route's own limit: bodies.route_body_limit) is
+  answered 413 without being read.
 - gunicorn's own answers to requests it cannot parse (400, 414, 431, ...) carry the API's
   error envelope and an X-Request-ID, like every other error.
 """
@@ -23,6 +24,7 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from ..core.jsonio import dumps
 from ..platform.logs import new_request_id
+from .bodies import route_body_limit
 from .errors import server_error_document
 
 # Defaults when the app served is not ours (the bench's bare Flask app).
@@ -99,9 +101,20 @@ def _chunked_body(data, start):
             return False, declared
 
 
-def request_state(data, max_head_bytes, max_body_bytes):
+def _request_target(data):
+    """(method, target) of the request line at the start of `data` ('' and '' if unreadable)."""
+    line_end = data.find(b"\n")
+    method, _, rest = bytes(data[: line_end if line_end >= 0 else len(data)]).decode("latin-1").partition(" ")
+    return method, rest.strip().partition(" ")[0]
+
+
+def request_state(data, max_head_bytes, max_body_bytes, route_limit=None):
     """WHOLE when `data` holds a request's head and all of its body (or a head that gunicorn's
-    parser must refuse), TOO_LARGE when the body is over `max_body_bytes`, else INCOMPLETE."""
+    parser must refuse), TOO_LARGE when the body is over its limit, else INCOMPLETE.
+
+    The limit is `max_body_bytes`, or for a larger body `route_limit(method, target)`, the
+    limit of the route it is sent to (asked only then: most requests never need it).
+    """
     head_end = _head_end(data)
     if head_end is None:
         return WHOLE if len(data) > max_head_bytes else INCOMPLETE
@@ -109,17 +122,23 @@ def request_state(data, max_head_bytes, max_body_bytes):
     if framing is None:
         return WHOLE
     length, chunked, _ = framing
+
+    def too_large(size):
+        if size <= max_body_bytes:
+            return False
+        return route_limit is None or size > (route_limit(*_request_target(data)) or max_body_bytes)
+
     if chunked:
         body = _chunked_body(data, head_end)
         if body is None:
             return WHOLE
         ended, declared = body
-        if declared > max_body_bytes:
+        if too_large(declared):
             return TOO_LARGE
         return WHOLE if ended else INCOMPLETE
     if length is None:
         return WHOLE
-    if length > max_body_bytes:
+    if too_large(length):
         return TOO_LARGE
     return WHOLE if len(data) - head_end >= length else INCOMPLETE
 
@@ -202,6 +221,8 @@ class BufferedRequestWorker(ThreadWorker):
         config = getattr(self.wsgi, "config", {})
         self.read_timeout = config.get("REQUEST_READ_TIMEOUT") or DEFAULT_READ_TIMEOUT
         self.max_body_bytes = config.get("MAX_CONTENT_LENGTH") or DEFAULT_MAX_BODY_BYTES
+        # A route may take larger bodies (documented(max_body=...)).
+        self.route_limit = partial(route_body_limit, self.wsgi) if hasattr(self.wsgi, "url_map") else None
         super().run()
 
     def accept(self, listener):
@@ -263,7 +284,7 @@ class BufferedRequestWorker(ThreadWorker):
 
     def _check(self, conn):
         """Act on what has arrived; whether the connection left the reading state."""
-        state = request_state(conn.received, self.max_head_bytes, self.max_body_bytes)
+        state = request_state(conn.received, self.max_head_bytes, self.max_body_bytes, self.route_limit)
         if state == INCOMPLETE:
             if expects_continue(conn.received):
                 # The client waits for this before it sends its body; gunicorn must not send another.

@@ -6,6 +6,8 @@ import json
 import re
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -13,9 +15,10 @@ import pytest
 
 from bench.nginx import nginx_config
 from bench.slow_clients import SLOW_BODY, SLOW_HEADERS, Probe, SlowClients
-from helpers.api import answers, assessment_url, assessment_with_questions, true_false
+from helpers.api import answers, assessment_url, assessment_with_questions, create_assessment, true_false
 from helpers.db import rows
 from helpers.debian import Daemon, ensure_debian_package, free_port
+from helpers.interchange import import_url
 from helpers.servers import Gunicorn, concurrently, http, raw_http
 
 pytestmark = pytest.mark.slow
@@ -121,6 +124,34 @@ def test_nginx_refuses_a_too_large_body_with_the_error_envelope(nginx_in_front, 
     assert status == 413
     assert body["error"]["code"] == "payload_too_large"
     assert headers["X-Request-ID"] == "big-one"
+
+
+def send_file(url, data, caller, content_type="text/plain"):
+    """(status, parsed JSON answer) of POSTing `data` as it is."""
+    request = urllib.request.Request(url, data=data, method="POST", headers={**caller.headers, "Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_the_import_route_takes_files_up_to_ten_mebibytes_through_nginx(nginx_in_front, testapp, instructor, course, db_conn):
+    base_url, _ = nginx_in_front
+    assessment = create_assessment(testapp, instructor, course["id"])
+    url = base_url + import_url(assessment["id"])
+    padding = b"// " + b"x" * (2 * 1024 * 1024) + b"\n\n"
+
+    status, answer = send_file(url, padding + b"Through nginx. {T}\n", instructor)
+    assert status == 201, answer
+    assert [question["prompt"] for question in answer["imported"]] == ["Through nginx."]
+
+    status, answer = send_file(url, b" " * (10 * 1024 * 1024 + 1024), instructor)
+    assert (status, answer["error"]["code"]) == (413, "payload_too_large")
+    # Elsewhere nginx keeps the 1 MiB.
+    status, answer = send_file(base_url + "/api/v1/courses", padding, instructor, "application/json")
+    assert (status, answer["error"]["code"]) == (413, "payload_too_large")
+    assert rows(db_conn, "select count(*) from questions") == [(1,)]
 
 
 def test_metrics_are_not_served_to_the_public(nginx_in_front):

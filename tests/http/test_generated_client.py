@@ -35,8 +35,15 @@ def generated_client(live_server):
     WORK.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(WORK / "assessment_client", ignore_errors=True)
     (WORK / "openapi.json").write_text(json.dumps(document), encoding="utf-8")
-    # No post hooks: the generated code is type-checked, not formatted.
-    (WORK / "config.yaml").write_text("package_name_override: assessment_client\npost_hooks: []\n", encoding="utf-8")
+    # No post hooks: the generated code is type-checked, not formatted. The generator reads
+    # request bodies of JSON, forms and octet-streams only: the question import's files are
+    # raw bodies to it, as a client team would configure it.
+    raw_bodies = "".join(
+        f"  {media_type}: application/octet-stream\n" for media_type in ("application/zip", "application/xml", "text/xml", "text/plain")
+    )
+    (WORK / "config.yaml").write_text(
+        f"package_name_override: assessment_client\npost_hooks: []\ncontent_type_overrides:\n{raw_bodies}", encoding="utf-8"
+    )
     generated = run(
         [
             BIN / "openapi-python-client",

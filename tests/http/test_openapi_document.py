@@ -125,10 +125,12 @@ def test_response_headers_are_described(spec):
     created = {
         path for path, method, operation in operations(spec) if "Location" in operation["responses"].get("201", {}).get("headers", {})
     }
-    # Every 201 names the new object's URL, but for users and tokens, which are not read one by one.
+    # Every 201 names the new object's URL, but for users and tokens, which are not read one
+    # by one, and an import, which makes many.
     assert created == {path for path, method, operation in operations(spec) if "201" in operation["responses"]} - {
         "/api/v1/users",
         "/api/v1/users/{user_id}/tokens",
+        "/api/v1/assessments/{assessment_id}/questions/import",
     }
 
 
@@ -267,3 +269,75 @@ def test_an_issued_token_and_its_replay_each_fit_the_document(spec, testapp, adm
     assert "value" in issued.json and "value" not in replayed.json
     assert replayed.headers["Idempotent-Replayed"] == "true"
     assert validator.is_valid(issued.json) and validator.is_valid(replayed.json)
+
+
+def test_the_import_takes_files_and_answers_a_report(spec):
+    operation = spec["paths"]["/api/v1/assessments/{assessment_id}/questions/import"]["post"]
+    body = operation["requestBody"]["content"]
+
+    assert operation["operationId"] == "import_questions"
+    assert list(body) == ["application/zip", "application/xml", "text/xml", "text/plain"]
+    assert body["application/zip"]["schema"]["format"] == "binary"
+    assert [parameter["name"] for parameter in operation["parameters"]] == ["assessment_id", "dry_run", "Idempotency-Key"]
+    assert set(operation["responses"]) == {"200", "201", "400", "401", "403", "404", "409", "413", "415", "422", "503"}
+    assert "MAX_IMPORT_BYTES" in operation["responses"]["413"]["description"]
+    assert "application/zip or application/xml or text/xml or text/plain" in operation["responses"]["415"]["description"]
+    assert "nothing_to_import" in operation["responses"]["422"]["description"]
+    assert "invalid_json" not in operation["responses"]["400"]["description"]  # the body is not JSON
+    created = operation["responses"]["201"]["content"]["application/json"]["schema"]
+    dry_run = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert (ref_name(created), ref_name(dry_run)) == ("ImportReport", "DryRunReport")
+    assert _variants(spec, schema(spec, "ImportReport")["properties"]["imported"]["items"]) == _variants(
+        spec,
+        spec["paths"]["/api/v1/assessments/{assessment_id}/questions/{question_id}"]["get"]["responses"]["200"]["content"][
+            "application/json"
+        ]["schema"],
+    )
+    new_question = spec["paths"]["/api/v1/assessments/{assessment_id}/questions"]["post"]["requestBody"]["content"]["application/json"]
+    assert _variants(spec, schema(spec, "DryRunReport")["properties"]["imported"]["items"]) == _variants(spec, new_question["schema"])
+
+
+def test_the_export_answers_a_zip_or_text(spec):
+    operation = spec["paths"]["/api/v1/assessments/{assessment_id}/export"]["get"]
+    success = operation["responses"]["200"]["content"]
+
+    assert operation["operationId"] == "export_questions"
+    assert list(success) == ["application/zip", "text/plain"]
+    assert all(content["schema"] == {"type": "string", "format": "binary"} for content in success.values())
+    (query,) = [parameter for parameter in operation["parameters"] if parameter["in"] == "query"]
+    assert (query["name"], query["required"], query["schema"]["enum"]) == ("format", True, ["qti3", "gift"])
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "503"}
+
+
+def as_draft4(schema):
+    """An OpenAPI 3.0 schema with `nullable: true` spelled as JSON Schema Draft 4 has it."""
+    if isinstance(schema, list):
+        return [as_draft4(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    converted = {key: as_draft4(value) for key, value in schema.items() if key != "nullable"}
+    if schema.get("nullable"):
+        if "type" in converted:
+            converted["type"] = [converted["type"], "null"]
+        elif "anyOf" in converted or "oneOf" in converted or "allOf" in converted:
+            converted = {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
+def test_a_dry_run_and_an_import_each_fit_the_document(spec, testapp, instructor, course):
+    """The answers validate against their schemas in the document (a client parses them by it)."""
+    from helpers.api import create_assessment
+    from helpers.interchange import import_file, zip_folder
+
+    operation = spec["paths"]["/api/v1/assessments/{assessment_id}/questions/import"]["post"]["responses"]
+    assessment = create_assessment(testapp, instructor, course["id"])
+    for status, dry_run in (("200", True), ("201", False)):
+        # Draft 4: OpenAPI 3.0's schemas take its boolean exclusiveMinimum (its nullable, spelled as Draft 4 does).
+        validator = jsonschema_rs.Draft4Validator(
+            as_draft4({**operation[status]["content"]["application/json"]["schema"], "components": spec["components"]})
+        )
+        answer = import_file(
+            testapp, instructor, assessment["id"], zip_folder("canvas_quiz"), "application/zip", status=int(status), dry_run=dry_run
+        )
+        errors = [error.message for error in validator.iter_errors(answer.json)]
+        assert errors == [] and len(answer.json["imported"]) == 7

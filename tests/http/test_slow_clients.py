@@ -10,7 +10,7 @@ import time
 import pytest
 
 from bench.slow_clients import SLOW_BODY, SLOW_HEADERS, Probe, SlowClients
-from helpers.db import query
+from helpers.db import query, rows
 from helpers.servers import Gunicorn, raw_http
 
 pytestmark = pytest.mark.slow
@@ -102,6 +102,12 @@ MALFORMED = {
         413,
         "payload_too_large",
     ),
+    "a Content-Length over MAX_IMPORT_BYTES to the import": (
+        b"POST /api/v1/assessments/asmnt_x1/questions/import HTTP/1.1\r\nHost: x\r\nContent-Type: application/zip\r\n"
+        b"Content-Length: 10485761\r\n\r\nPK",
+        413,
+        "payload_too_large",
+    ),
     "chunks adding up to more than MAX_BODY_BYTES": (
         b"POST /api/v1/courses HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
         + b"80000\r\n"
@@ -123,6 +129,35 @@ def test_what_gunicorn_refuses_is_answered_with_the_error_envelope(server, case)
     assert _envelope(*raw_http(server.port, request)) == (status, code)
     # The worker that refused it goes on serving.
     assert raw_http(server.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")[0] == 200
+
+
+def test_the_import_takes_a_body_larger_than_max_body_bytes(server, admin, db_conn):
+    """Two MiB of GIFT (mostly a comment) reach the import route, sent in pieces; the same
+    size to any other route is refused by the worker before the app sees it."""
+    course = json.dumps({"title": "Import course"}).encode()
+    course_id = json.loads(raw_http(server.port, _post(admin, "/api/v1/courses", "application/json", course))[2])["id"]
+    quiz = json.dumps({"course_id": course_id, "title": "Imported quiz", "passing_score": 50}).encode()
+    quiz_id = json.loads(raw_http(server.port, _post(admin, "/api/v1/assessments", "application/json", quiz))[2])["id"]
+    gift = b"// " + b"x" * (2 * 1024 * 1024) + b"\n\nSent big. {T}\n"
+
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as client:
+        request = _post(admin, f"/api/v1/assessments/{quiz_id}/questions/import", "text/plain", gift)
+        for start in range(0, len(request), 256 * 1024):
+            client.sendall(request[start : start + 256 * 1024])
+        answer = client.makefile("rb").read()
+    assert answer.startswith(b"HTTP/1.1 201 "), answer[:300]
+    assert rows(db_conn, "select prompt from questions where assessment_id = %s", (quiz_id,)) == [("Sent big.",)]
+    # Answered from the head alone: the worker does not wait for a body it will not take.
+    head_only = _post(admin, "/api/v1/courses", "application/json", gift)[: -len(gift)]
+    assert raw_http(server.port, head_only)[0] == 413
+
+
+def _post(caller, path, content_type, body):
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {caller.token}\r\n"
+        f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + body
 
 
 def test_expect_100_continue_gets_one_interim_answer_then_the_response(server, admin):

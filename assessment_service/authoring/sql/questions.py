@@ -93,6 +93,40 @@ def insert_question(conn, *, question_id, assessment_id, position, kind, prompt,
     )
 
 
+def insert_questions(conn, *, assessment_id, rows):
+    """Insert `rows` ({id, type, prompt, points, spec, feedback}) after the last position, in their
+    order, in one statement; the stored rows in position order. The caller holds the
+    question-write lock (the positions read here stay the last)."""
+    inserted = fetch_all(
+        conn,
+        f"""
+        insert into questions (id, assessment_id, position, type, prompt, points, spec, feedback)
+        select new.id,
+               %(assessment_id)s,
+               (select coalesce(max(position), 0) from questions where assessment_id = %(assessment_id)s) + new.ordinality,
+               new.type,
+               new.prompt,
+               new.points,
+               new.spec,
+               new.feedback
+        from unnest(%(ids)s::text[], %(types)s::text[], %(prompts)s::text[], %(points)s::numeric[], %(specs)s::jsonb[],
+                    %(feedback)s::text[])
+             with ordinality as new (id, type, prompt, points, spec, feedback, ordinality)
+        returning {QUESTION_COLUMNS}
+        """,
+        {
+            "assessment_id": assessment_id,
+            "ids": [row["id"] for row in rows],
+            "types": [row["type"] for row in rows],
+            "prompts": [row["prompt"] for row in rows],
+            "points": [row["points"] for row in rows],
+            "specs": [Json(row["spec"], dumps=dumps) for row in rows],
+            "feedback": [row["feedback"] for row in rows],
+        },
+    )
+    return sorted(inserted, key=lambda row: row["position"])
+
+
 def update_question(conn, *, question_id, assessment_id, old_position, position, kind, prompt, points, spec, feedback):
     """Rewrite a question; moving it shifts the questions between its old and new place."""
     params = {
