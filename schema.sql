@@ -250,6 +250,55 @@ create table if not exists grades (
 );
 create index if not exists grades_learner_idx on grades (learner_id);
 
+-- Regrades and score history (contract section 16). A regrade applies the questions as
+-- they were when it was asked for (its `questions`) to the submissions stored by then,
+-- in batches by the worker, each batch one transaction that also moves the cursor; its
+-- history rows are unique per submission, so a batch done twice changes nothing twice.
+alter table submissions add column if not exists regraded boolean not null default false;
+create table if not exists regrades (
+    id              text primary key,
+    assessment_id   text not null references assessments (id),
+    status          text not null check (status in ('queued', 'running', 'completed', 'failed')),
+    policy          text not null check (policy in ('new_key', 'new_or_old_key', 'full_credit')),
+    allow_decrease  boolean not null,
+    question_ids    text[],
+    reason          text not null check (length(reason) between 1 and 500),
+    created_by      text not null references users (id),
+    -- The questions regraded, as they were when it was asked for: every batch uses these.
+    questions       jsonb not null,
+    -- It regrades the submissions stored before it was created, in (submitted_at, id) order.
+    total           integer not null check (total >= 0),
+    processed       integer not null default 0 check (processed >= 0),
+    changed         integer not null default 0 check (changed >= 0),
+    cursor_submitted_at  timestamptz,
+    cursor_id       text,
+    error           text,
+    created_at      timestamptz not null default clock_timestamp(),
+    started_at      timestamptz,
+    finished_at     timestamptz
+);
+-- One regrade at a time per assessment.
+create unique index if not exists regrades_one_active_key on regrades (assessment_id) where status in ('queued', 'running');
+create index if not exists regrades_pending_idx on regrades (created_at) where status in ('queued', 'running');
+
+-- Every change of a stored score, append-only, oldest first per submission.
+create table if not exists score_history (
+    id                 bigint generated always as identity primary key,
+    submission_id      text not null references submissions (id),
+    regrade_id         text references regrades (id),
+    changed_at         timestamptz not null default clock_timestamp(),
+    changed_by         text not null references users (id),
+    reason             text not null check (length(reason) between 1 and 500),
+    old_score          numeric(5, 2) not null,
+    old_passed         boolean not null,
+    old_points_earned  numeric(14, 2) not null,
+    new_score          numeric(5, 2) not null,
+    new_passed         boolean not null,
+    new_points_earned  numeric(14, 2) not null,
+    constraint score_history_once_per_regrade_key unique (regrade_id, submission_id)
+);
+create index if not exists score_history_submission_idx on score_history (submission_id, id);
+
 create table if not exists idempotency_keys (
     user_id        text not null references users (id),
     key            text not null check (length(key) between 1 and 255),

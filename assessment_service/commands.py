@@ -9,6 +9,7 @@ from flask import current_app
 from .config import PROJECT_ROOT
 from .core.errors import ApiError
 from .grading.grades import backfill_grades
+from .grading.regrades import apply_regrade_batch
 from .http.idempotency_sql import sweep_expired
 from .identity.roles import ROLES
 from .identity.users import backfill_email_keys, create_user
@@ -77,7 +78,7 @@ def create_user_command(name, email, role):
 
 @click.command("worker")
 def worker_command():
-    """Run what happens without a request (the deadline, expired idempotency keys) until SIGTERM."""
+    """Run what happens without a request (the deadline, regrades, expired idempotency keys) until SIGTERM."""
     config = current_app.config
     metrics = WorkerMetrics(multiprocess_mode=bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR")))
 
@@ -90,5 +91,8 @@ def worker_command():
     def idempotency_keys(conn):
         return sweep_expired(conn, ttl_hours=config["IDEMPOTENCY_TTL_HOURS"], batch=1000)
 
-    jobs = [Job("deadline", deadline), Job("idempotency_keys", idempotency_keys)]
+    def regrades(conn):
+        return apply_regrade_batch(conn, size=config["REGRADE_BATCH_SIZE"])
+
+    jobs = [Job("deadline", deadline), Job("regrades", regrades), Job("idempotency_keys", idempotency_keys)]
     Worker(current_app.extensions["db"], jobs, idle_seconds=config["WORKER_IDLE_SECONDS"], metrics=metrics).run()

@@ -46,6 +46,8 @@ class Config:
         # How long the worker waits when it found nothing to do: a deadline is finalized
         # within this (plus a round's work) of passing, however quiet the service.
         self.WORKER_IDLE_SECONDS = _float("WORKER_IDLE_SECONDS", 5.0)
+        # Submissions a regrade changes per transaction: a new submission waits for at most one batch.
+        self.REGRADE_BATCH_SIZE = _int("REGRADE_BATCH_SIZE", 500)
         # Trust X-Forwarded-* only when a proxy (nginx) really sits in front.
         self.BEHIND_PROXY = _bool("BEHIND_PROXY", False)
         self.ACCESS_LOG = _bool("ACCESS_LOG", True)

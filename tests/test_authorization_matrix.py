@@ -16,6 +16,7 @@ of B only. `revoked` is the learner's own token after it was revoked.
 import datetime
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import psycopg2
 import pytest
@@ -344,6 +345,25 @@ ROUTES = {
     ),
     # The export holds the answer keys: managers only.
     ("GET", f"{API}/assessments/<id:assessment_id>/export"): Route(ASSESSMENT + "/export?format=gift", managers_of_a(OK)),
+    # ------------------------------------------------------------ regrades and history (section 16)
+    ("POST", f"{API}/assessments/<id:assessment_id>/regrades"): Route(
+        ASSESSMENT + "/regrades",
+        managers_of_a(Expect(202)),
+        body={"policy": "full_credit", "reason": "matrix"},
+        stored="select count(*) from regrades where assessment_id = %(assessment)s",
+        stored_after=2,
+    ),
+    ("GET", f"{API}/assessments/<id:assessment_id>/regrades/<id:regrade_id>"): Route(ASSESSMENT + "/regrades/{regrade}", managers_of_a(OK)),
+    ("PATCH", f"{API}/assessments/<id:assessment_id>/submissions/<id:submission_id>/results/<id:question_id>"): Route(
+        ASSESSMENT + "/submissions/{submission_learner}/results/{question}",
+        managers_of_a(OK),
+        body={"points_earned": 0.5, "reason": "matrix"},
+        stored="select points_earned from submissions where id = %(submission_learner)s",
+        stored_after=Decimal("0.50"),  # every answer of the world is wrong; 0.5 of the first question now
+    ),
+    ("GET", f"{API}/assessments/<id:assessment_id>/submissions/<id:submission_id>/history"): Route(
+        ASSESSMENT + "/submissions/{submission_learner}/history", readers_of_a(OK, readers=["admin", "instructor", "learner"])
+    ),
     # ------------------------------------------------------------ operations (section 11)
     ("GET", f"{API}/openapi.json"): Route(f"{API}/openapi.json", {caller: OK for caller in CALLERS}, describes_fields=True),
     ("GET", f"{API}/docs"): Route(f"{API}/docs", {caller: OK for caller in CALLERS}, describes_fields=True),
@@ -493,6 +513,11 @@ def saved_world(matrix_app, matrix_client, matrix_conn):
     in_progress = testapp.post(f"{API}/assessments/{timed['id']}/attempts", headers=headers["learner"], status=201).json
 
     # The learner holds three tokens: the first (in `headers`), a spare one and a revoked one.
+    # A regrade that has run its course (another may be asked for).
+    regrade = post(f"{API}/assessments/{assessment_x}/regrades", {"policy": "new_key", "reason": "world"}, "instructor", status=202)
+    with matrix_conn.cursor() as cur:
+        cur.execute("update regrades set status = 'completed', finished_at = now() where id = %s", (regrade["id"],))
+
     spare_token = post(f"{API}/users/{users['learner']}/tokens", None, "learner")
     revoked = post(f"{API}/users/{users['learner']}/tokens", None, "learner")
     testapp.delete(f"{API}/users/{users['learner']}/tokens/{revoked['id']}", headers=admin, status=204)
@@ -513,6 +538,7 @@ def saved_world(matrix_app, matrix_client, matrix_conn):
         "attempt_in_progress": in_progress["id"],
         "newcomer_id": users["newcomer"],
         "spare_token": spare_token["id"],
+        "regrade": regrade["id"],
         "classmate_enrollment": classmate_enrollment,
         **{f"submission_{who}": submission["id"] for who, submission in submissions.items()},
         **{f"attempt_{who}": submission["attempt_id"] for who, submission in submissions.items()},
@@ -573,6 +599,8 @@ def database_state(db_conn):
                    (select count(*) from submissions),
                    (select count(*) from grades),
                    (select max(updated_at) from grades),
+                   (select count(*) from regrades),
+                   (select count(*) from score_history),
                    (select count(*) from idempotency_keys)
             """
         )

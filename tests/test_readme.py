@@ -6,6 +6,7 @@ import subprocess
 from decimal import Decimal
 
 from assessment_service.config import PROJECT_ROOT
+from helpers.servers import WorkerProcess
 
 README = PROJECT_ROOT / "README.md"
 
@@ -20,14 +21,19 @@ def test_readme_walkthrough_works_as_written(live_server, database_dsn, db_conn,
     script = walkthrough_script()
     assert "BASE=http://127.0.0.1:8000/api/v1" in script
     script = script.replace("http://127.0.0.1:8000", live_server.base_url)
-    run = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
-        cwd=PROJECT_ROOT,
-        env={"PATH": "/usr/bin:/bin:/usr/local/bin", "DATABASE_URL": database_dsn, "HOME": "/tmp"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    # As `make run` has it: gunicorn and a worker beside it (the regrade waits for the worker).
+    worker = WorkerProcess(database_dsn)
+    try:
+        run = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            cwd=PROJECT_ROOT,
+            env={"PATH": "/usr/bin:/bin:/usr/local/bin", "DATABASE_URL": database_dsn, "HOME": "/tmp"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        assert worker.stop() == 0
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
 
@@ -81,3 +87,6 @@ def test_readme_walkthrough_works_as_written(live_server, database_dsn, db_conn,
     assert (book_row["score"], book_row["submissions_counted"], book_row["grading_method"]) == (50.0, 2, "average")
     assert lines[review + 2].startswith("ch_")  # the correct answer, shown with the last attempt
     assert lines[review + 3] == "66.67"
+    dry_run = json.loads(next(line for line in lines if line.startswith('{"affected"')))
+    assert (dry_run["affected"], dry_run["changed"], dry_run["passed_changed"]) == (3, 1, 0)
+    assert lines[lines.index(next(line for line in lines if line.startswith('{"affected"'))) + 1] == "72.22"

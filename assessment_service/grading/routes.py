@@ -7,16 +7,26 @@ from ..authoring.loaders import load_assessment
 from ..core.errors import not_found
 from ..courses.loaders import load_course
 from ..courses.permissions import enrollment_of, may_manage_course
-from ..http.bodies import parse_query
+from ..http.bodies import parse_body, parse_query
 from ..http.fields import page_of
 from ..http.openapi import Tag, documented
 from ..http.pagination import page_window, paginated, paginated_encoded
 from ..identity.authentication import current_user
 from ..platform import db
-from . import grades_sql, sql
+from . import grades_sql, regrades_sql, sql
 from .grades import grade_json, learner_grade_row, reader_view
 from .learner_rows import one_row, page_request
-from .schemas import GradeSchema, LearnerFilterQuery, SubmissionSchema
+from .regrades import dry_run, history_json, queue_regrade, regrade_json, set_result
+from .schemas import (
+    GradeSchema,
+    HistorySchema,
+    LearnerFilterQuery,
+    RegradeBodySchema,
+    RegradeDryRunSchema,
+    RegradeSchema,
+    ResultPatchSchema,
+    SubmissionSchema,
+)
 from .submissions import encoded_page, notes_for, shown_submission
 
 bp = Blueprint("grading", __name__)
@@ -28,7 +38,12 @@ REVIEWED = (
     "`passed` and `points_earned`; hidden correctness nulls each result's `correct`, `credit` and `points_earned`."
 )
 
+REGRADES = Tag("Regrades", "Today's questions applied to stored answers, in the background, with a dry run and a history of every change.")
+MANAGERS_ONLY = "`forbidden`: only an admin or an instructor of the course may do this."
+
 learner_filter_query = LearnerFilterQuery()
+regrade_body_schema = RegradeBodySchema()
+result_patch_schema = ResultPatchSchema()
 
 
 @bp.get("/assessments/<id:assessment_id>/submissions/<id:submission_id>")
@@ -131,3 +146,89 @@ def _grade_page(conn, course_id, assessment_id, manager, user):
         conn, course_id=course_id, assessment_id=assessment_id, learner_id=learner_id, limit=limit, offset=offset
     )
     return paginated([grade_json(row, full_view=manager) for row in rows], total, query)
+
+
+# ---------------------------------------------------------------- regrades and history (section 16)
+
+
+@bp.post("/assessments/<id:assessment_id>/regrades")
+@documented(
+    "Regrade the stored submissions with today's questions (admin or course instructor)",
+    tag=REGRADES,
+    description="With `dry_run`, `200` and what would change (nothing is stored). Otherwise `202`: the regrade is queued "
+    "and the worker applies it in batches; `GET` its `Location` for progress. Grades follow every change.",
+    body=RegradeBodySchema,
+    response=RegradeSchema,
+    status=202,
+    location=True,
+    also={200: ("The dry run: what the regrade would change.", RegradeDryRunSchema)},
+    errors={403: MANAGERS_ONLY, 409: "`conflict`: a regrade of this assessment is already queued or running."},
+)
+def post_regrade(assessment_id):
+    user = current_user()
+    conn = db.connection()
+    assessment = load_assessment(conn, user, assessment_id, manage=True)
+    body = parse_body(regrade_body_schema)
+    if body["dry_run"]:
+        return jsonify(dry_run(conn, assessment, body))
+    regrade = queue_regrade(conn, user, assessment, body)
+    response = jsonify(regrade_json(regrade))
+    response.status_code = 202
+    response.headers["Location"] = f"/api/v1/assessments/{assessment_id}/regrades/{regrade['id']}"
+    return response
+
+
+@bp.get("/assessments/<id:assessment_id>/regrades/<id:regrade_id>")
+@documented(
+    "A regrade's progress (admin or course instructor)",
+    tag=REGRADES,
+    description="`status` goes from queued to running to completed (or failed, with `error`); `processed` of `total` "
+    "submissions so far, `changed` of them changed.",
+    response=RegradeSchema,
+    errors={403: MANAGERS_ONLY},
+)
+def get_regrade(assessment_id, regrade_id):
+    conn = db.connection()
+    load_assessment(conn, current_user(), assessment_id, manage=True)
+    regrade = regrades_sql.get_regrade(conn, assessment_id=assessment_id, regrade_id=regrade_id)
+    if regrade is None:
+        raise not_found("regrade")
+    return jsonify(regrade_json(regrade))
+
+
+@bp.patch("/assessments/<id:assessment_id>/submissions/<id:submission_id>/results/<id:question_id>")
+@documented(
+    "Set one result's points by hand (admin or course instructor)",
+    tag=REGRADES,
+    description="The result's credit follows (`correct` when it is all the points), then the submission's score and pass "
+    "mark; the change is kept in the submission's history with the reason, and the grade follows.",
+    body=ResultPatchSchema,
+    response=SubmissionSchema,
+    errors={403: MANAGERS_ONLY, 404: "`not_found`: no such submission, or it holds no result for this question."},
+)
+def patch_result(assessment_id, submission_id, question_id):
+    user = current_user()
+    conn = db.connection()
+    assessment = load_assessment(conn, user, assessment_id, manage=True)
+    body = parse_body(result_patch_schema)
+    set_result(conn, user, assessment, submission_id, question_id, body["points_earned"], body["reason"])
+    submission = sql.get_submission(conn, assessment_id=assessment_id, submission_id=submission_id)
+    view = reader_view(conn, user, assessment, submission["learner_id"])
+    return jsonify(shown_submission(submission, view, notes_for(conn, assessment_id, view)))
+
+
+@bp.get("/assessments/<id:assessment_id>/submissions/<id:submission_id>/history")
+@documented(
+    "Every change of a submission's score (learners: their own)",
+    tag=REGRADES,
+    description="Oldest first: who changed it, when, why, the regrade (null when set by hand), and the figures before and "
+    "after. A learner's shows the figures only while the review policy shows them their score.",
+    response=HistorySchema,
+)
+def get_history(assessment_id, submission_id):
+    assessment, submission = one_row(
+        assessment_id, "submission", lambda conn: sql.get_submission(conn, assessment_id=assessment_id, submission_id=submission_id)
+    )
+    conn = db.connection()
+    view = reader_view(conn, current_user(), assessment, submission["learner_id"])
+    return jsonify({"data": [history_json(entry, view) for entry in regrades_sql.history_of(conn, submission_id)]})

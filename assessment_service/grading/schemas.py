@@ -1,12 +1,14 @@
 """The bodies of what grading serves: submissions and their results, grades."""
 
 import copy
+from decimal import Decimal
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from ..authoring.grading_settings import GRADING_METHODS
 from ..authoring.question_types import ANSWERS
-from ..http.fields import PageQuery, PublicId, Timestamp
+from ..http.fields import BoundedList, ExactDecimal, PageQuery, PublicId, StrictBoolean, Timestamp
+from .regrade_rules import POLICIES
 
 
 class LearnerFilterQuery(PageQuery):
@@ -89,6 +91,7 @@ class SubmissionSchema(Schema):
         required=True, validate=validate.OneOf(["learner", "deadline"]), metadata={"description": "Who ended the attempt."}
     )
     late = fields.Boolean(required=True, metadata={"description": "Stored after the learner's due date."})
+    regraded = fields.Boolean(required=True, metadata={"description": "Its score was changed since it was scored (a regrade, or by hand)."})
     results = fields.List(fields.Nested(ResultSchema), required=True, metadata={"description": "One per question, in question order."})
     review = fields.Nested(ReviewFlagsSchema, required=True, metadata={"description": "What the reader sees (managers: everything)."})
 
@@ -115,3 +118,91 @@ class GradeSchema(Schema):
     first_passed_at = Timestamp(required=True, allow_none=True, metadata={"description": "When a submission first passed."})
     updated_at = Timestamp(required=True, allow_none=True, metadata={"description": "When the grade last changed; null without one."})
     review = fields.Nested(ReviewFlagsSchema, required=True)
+
+
+# ---------------------------------------------------------------- regrades and history (section 16)
+
+
+def _unique(values):
+    if values is not None and len(set(values)) != len(values):
+        raise ValidationError("Each question at most once.")
+
+
+class RegradeBodySchema(Schema):
+    question_ids = BoundedList(
+        PublicId("qst"),
+        load_default=None,
+        validate=[validate.Length(min=1, max=1000), _unique],
+        metadata={"description": "The questions to regrade; all of them when left out."},
+    )
+    policy = fields.String(
+        required=True,
+        validate=validate.OneOf(POLICIES),
+        metadata={"description": "new_key: today's key; new_or_old_key: the better of the old and new result; full_credit: full points."},
+    )
+    allow_decrease = StrictBoolean(load_default=True, metadata={"description": "false: no question earns fewer points than before."})
+    dry_run = StrictBoolean(load_default=False, metadata={"description": "true: answer what would change, store nothing."})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class RegradeSchema(Schema):
+    id = fields.String(required=True)
+    assessment_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["queued", "running", "completed", "failed"]))
+    policy = fields.String(required=True, validate=validate.OneOf(POLICIES))
+    allow_decrease = fields.Boolean(required=True)
+    question_ids = fields.List(fields.String(), required=True, allow_none=True, metadata={"description": "null: all of them."})
+    reason = fields.String(required=True)
+    total = fields.Integer(required=True, metadata={"description": "The submissions it goes through: those stored when it was asked for."})
+    processed = fields.Integer(required=True)
+    changed = fields.Integer(required=True)
+    error = fields.String(required=True, allow_none=True, metadata={"description": "Why it failed (status failed)."})
+    created_at = Timestamp(required=True)
+    started_at = Timestamp(required=True, allow_none=True)
+    finished_at = Timestamp(required=True, allow_none=True)
+
+
+class RegradeChangeSchema(Schema):
+    submission_id = fields.String(required=True)
+    learner_id = fields.String(required=True)
+    old_score = fields.Decimal(required=True)
+    new_score = fields.Decimal(required=True)
+    old_passed = fields.Boolean(required=True)
+    new_passed = fields.Boolean(required=True)
+
+
+class RegradeDryRunSchema(Schema):
+    affected = fields.Integer(required=True, metadata={"description": "Submissions that answered a regraded question."})
+    changed = fields.Integer(required=True)
+    passed_changed = fields.Integer(required=True)
+    changes = fields.List(fields.Nested(RegradeChangeSchema), required=True, metadata={"description": "The first 100 changes."})
+
+
+class ResultPatchSchema(Schema):
+    points_earned = ExactDecimal(
+        required=True,
+        max_abs=Decimal("100000"),
+        max_places=2,
+        validate=validate.Range(min=0),
+        metadata={"description": "0 to the question's points."},
+    )
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class ScoreFiguresSchema(Schema):
+    score = fields.Decimal(required=True, allow_none=True)
+    passed = fields.Boolean(required=True, allow_none=True)
+    points_earned = fields.Decimal(required=True, allow_none=True)
+
+
+class HistoryEntrySchema(Schema):
+    changed_at = Timestamp(required=True)
+    changed_by = fields.String(required=True)
+    reason = fields.String(required=True)
+    regrade_id = fields.String(required=True, allow_none=True, metadata={"description": "null: set by hand."})
+    old = fields.Nested(ScoreFiguresSchema, required=True)
+    new = fields.Nested(ScoreFiguresSchema, required=True)
+
+
+class HistorySchema(Schema):
+    data = fields.List(fields.Nested(HistoryEntrySchema), required=True, metadata={"description": "Oldest first."})

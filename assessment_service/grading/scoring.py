@@ -11,9 +11,21 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..authoring.question_types import QUESTION_TYPES, question_type
+from ..authoring.question_types.common import FULL as FULL_CREDIT
 from ..authoring.question_types.common import NONE
 
-__all__ = ["QUESTION_TYPES", "answer_errors", "credit_of", "is_correct", "is_passing", "score_percent", "score_submission"]
+__all__ = [
+    "FULL_CREDIT",
+    "QUESTION_TYPES",
+    "answer_errors",
+    "credit_of",
+    "is_correct",
+    "is_passing",
+    "result_of",
+    "score_percent",
+    "score_submission",
+    "scored",
+]
 
 # The text of one submission's answers, as UTF-8 bytes: what one learner can make the
 # service store and send back is bounded, whatever the number of questions.
@@ -110,39 +122,32 @@ def is_passing(earned_cents, possible_cents, passing_score):
     return earned_cents * 100 >= passing_score * possible_cents
 
 
-def score_submission(questions, answers, passing_score):
-    """Score valid answers against the questions (in question order).
-
-    Returns {"results": [...], "points_earned", "points_possible", "score", "passed"};
-    each result is {"question_id", "type", "answered", "correct", "credit", "points_earned",
-    "points_possible", "answer", "correct_answer"}. Questions without an answer are unanswered and earn nothing.
-    """
-    if not questions:
-        raise ValueError("an assessment without questions cannot be scored")
-    given = {item["question_id"]: item["answer"] for item in answers}
-    results = []
-    earned_total = possible_total = 0
-    for question in questions:
-        answer = given.get(question["id"])
+def result_of(question, answer, credit=None):
+    """The result of one question: a well-shaped answer (or None) scored against it, or
+    given `credit` (a regrade's full credit)."""
+    if credit is None:
         credit = credit_of(question, answer)
-        possible = cents(question["points"])
-        earned = earned_cents(possible, credit)
-        possible_total += possible
-        earned_total += earned
-        results.append(
-            {
-                "question_id": question["id"],
-                "type": question["type"],
-                "answered": answer is not None,
-                "correct": credit == 1,
-                "credit": credit_text(credit),
-                "points_earned": points(earned),
-                "points_possible": points(possible),
-                "answer": answer,
-                # The key as scored, kept with the result (shown when the review policy allows).
-                "correct_answer": question_type(question["type"]).correct_answer(question["spec"]),
-            }
-        )
+    possible = cents(question["points"])
+    return {
+        "question_id": question["id"],
+        "type": question["type"],
+        "answered": answer is not None,
+        "correct": credit == 1,
+        "credit": credit_text(credit),
+        "points_earned": points(earned_cents(possible, credit)),
+        "points_possible": points(possible),
+        "answer": answer,
+        # The key as scored, kept with the result (shown when the review policy allows).
+        "correct_answer": question_type(question["type"]).correct_answer(question["spec"]),
+    }
+
+
+def scored(results, passing_score):
+    """{"results", "points_earned", "points_possible", "score", "passed"} of a submission
+    made of these results: its points are the sum of theirs, its score and pass mark follow
+    exactly."""
+    earned_total = sum(cents(result["points_earned"]) for result in results)
+    possible_total = sum(cents(result["points_possible"]) for result in results)
     return {
         "results": results,
         "points_earned": points(earned_total),
@@ -150,3 +155,15 @@ def score_submission(questions, answers, passing_score):
         "score": score_percent(earned_total, possible_total),
         "passed": is_passing(earned_total, possible_total, passing_score),
     }
+
+
+def score_submission(questions, answers, passing_score):
+    """Score valid answers against the questions (in question order).
+
+    Returns scored(): each result is result_of() its question; questions without an answer
+    are unanswered and earn nothing.
+    """
+    if not questions:
+        raise ValueError("an assessment without questions cannot be scored")
+    given = {item["question_id"]: item["answer"] for item in answers}
+    return scored([result_of(question, given.get(question["id"])) for question in questions], passing_score)

@@ -8,7 +8,7 @@ from ..core.jsonio import dumps
 from ..platform.sql import fetch_iter, fetch_one, fetch_value
 
 SUBMISSION_COLUMNS = """s.id, s.assessment_id, s.learner_id, s.attempt_id, s.attempt_number, s.score, s.passed,
-               s.points_earned, s.points_possible, s.results, s.submitted_at, s.finalized_by, s.late"""
+               s.points_earned, s.points_possible, s.results, s.submitted_at, s.finalized_by, s.late, s.regraded"""
 
 
 def _submission_params(submission_id, assessment_id, learner_id, scored, due_at):
@@ -135,7 +135,7 @@ def list_submissions(conn, *, assessment_id, learner_id, visible_to, limit, offs
         conn,
         f"""
         select s.id, s.assessment_id, s.learner_id, s.attempt_id, s.attempt_number, s.score, s.passed,
-               s.points_earned, s.points_possible, s.submitted_at, s.finalized_by, s.late,
+               s.points_earned, s.points_possible, s.submitted_at, s.finalized_by, s.late, s.regraded,
                case when s.page_bytes <= %(budget)s then s.results end as results,
                s.page_bytes <= %(budget)s as fits,
                ({count}) as page_total

@@ -41,6 +41,7 @@ def submission_json(row):
         "submitted_at": row["submitted_at"],
         "finalized_by": row["finalized_by"],
         "late": row["late"],
+        "regraded": row["regraded"],
         "results": [result_json(result) for result in row["results"]],
     }
 

@@ -15,6 +15,8 @@ TABLES = (
     "attempts",
     "submissions",
     "grades",
+    "regrades",
+    "score_history",
     "idempotency_keys",
 )
 

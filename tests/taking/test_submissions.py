@@ -38,6 +38,7 @@ FIELDS = {
     "submitted_at",
     "finalized_by",
     "late",
+    "regraded",
     "results",
     "review",
 }

@@ -156,6 +156,12 @@ def update_assessment(conn, *, assessment_id, changes):
     )
 
 
+def lock_assessment(conn, assessment_id):
+    """Hold the assessment row against every writer that share-locks it (a submission, a
+    start) until the end of the transaction, waiting for those in flight; the row."""
+    return fetch_one(conn, f"select {ASSESSMENT_COLUMNS} from assessments a where a.id = %(id)s for no key update", {"id": assessment_id})
+
+
 def touch_assessment(conn, assessment_id):
     """Bump updated_at, holding the row lock to the end of the transaction.
 
