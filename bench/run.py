@@ -18,7 +18,7 @@ from assessment_service.config import PROJECT_ROOT
 from assessment_service.platform.schema import apply_schema
 from tests.helpers.servers import Gunicorn
 
-from . import deadline, explain, wrk
+from . import deadline, explain, regrade, wrk
 from . import seed as seeding
 from .machine import CpuMeter
 from .wrk import BENCH_DIR
@@ -245,6 +245,18 @@ def main(argv=None):
             report["results"] = {key: m.as_dict() for key, m in results.items()}
             report["stored_submissions"] = stored_small
             report["deadline"] = [deadline.measure(dsn, data.learner_ids, data.drafts_answers, workers=n) for n in (1,)]
+            # The submission row again, while a worker regrades 100,000 submissions of another assessment.
+            report["regrade"] = regrade.measure(
+                dsn,
+                server.base_url,
+                data,
+                while_running=lambda: load.measure(
+                    "POST …/submissions during a regrade",
+                    f"{server.base_url}/api/v1/assessments/{data.assessment_id}/submissions",
+                    script="learners.lua",
+                    env={"BENCH_REQUESTS": str(request_files["submit"])},
+                ),
+            )
 
             if args.scale:
                 print("bench: seeding up to 1,000,000 submissions (set-based SQL)", flush=True)
@@ -270,6 +282,13 @@ def main(argv=None):
     for run in report.get("deadline", []):
         print(
             f"deadline: {run['attempts']:,} attempts finalized by {run['workers']} worker(s) in {run['seconds']} s: {run['per_second']:,}/s"
+        )
+    if "regrade" in report:
+        run, during, alone = report["regrade"], report["regrade"]["during"], results["submit"]
+        print(f"regrade: {run['submissions']:,} submissions by 1 worker in {run['seconds']} s ({run['per_second']:,}/s), {run['status']}")
+        print(
+            f"  POST …/submissions meanwhile: p50 {during['p50_ms']:.2f} ms (alone {alone.p50_ms:.2f}, x{during['p50_ms'] / alone.p50_ms:.2f}),"
+            f" p99 {during['p99_ms']:.2f} ms (alone {alone.p99_ms:.2f}, x{during['p99_ms'] / alone.p99_ms:.2f})"
         )
     if args.scale:
         with open(RESULTS_DIR / "explain-1m.txt", "w") as out:
