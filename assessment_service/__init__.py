@@ -2,7 +2,7 @@
 
 The factory is the one place that knows every room: it wires the process plumbing
 (platform), the HTTP layer (http) and each room's blueprint. Below it, imports point down:
-core <- platform <- http <- identity <- courses <- authoring <- grading <- taking <- integrations.
+core <- platform <- http <- identity <- events <- courses <- authoring <- grading <- taking <- integrations.
 """
 
 import logging
@@ -14,6 +14,8 @@ from . import commands
 from .authoring import routes as authoring_routes
 from .config import Config
 from .courses import routes as courses_routes
+from .events import routes as events_routes
+from .events import signing
 from .grading import grades
 from .grading import routes as grading_routes
 from .http import docs_page, errors, health, idempotency, openapi
@@ -26,7 +28,7 @@ from .integrations import routes as integrations_routes
 from .platform import db, embedded, logs, metrics
 from .taking import routes as taking_routes
 
-ROOMS = (identity_routes, courses_routes, authoring_routes, grading_routes, taking_routes, integrations_routes)
+ROOMS = (identity_routes, events_routes, courses_routes, authoring_routes, grading_routes, taking_routes, integrations_routes)
 
 
 def create_app(config=None):
@@ -51,6 +53,7 @@ def create_app(config=None):
     db.init_app(app, database, unavailable_response=errors.service_unavailable_response)
     errors.init_app(app)
     commands.init_app(app)
+    signing.sealer(config.WEBHOOK_SECRETS_KEY)  # a malformed key stops the start, not a later request
     # Called by authoring in the transaction of an assessment's PATCH (it cannot import grading).
     app.extensions["assessment_listeners"] = (grades.after_assessment_change,)
     _register_blueprints(app)

@@ -8,6 +8,8 @@ from flask import current_app
 
 from .config import PROJECT_ROOT
 from .core.errors import ApiError
+from .events.delivery import DeliverySettings, WebhookDeliveries, fan_out
+from .events.feed import position_new_events
 from .grading.grades import backfill_grades
 from .grading.regrades import apply_regrade_batch
 from .http.idempotency_sql import sweep_expired
@@ -78,7 +80,8 @@ def create_user_command(name, email, role):
 
 @click.command("worker")
 def worker_command():
-    """Run what happens without a request (the deadline, regrades, expired idempotency keys) until SIGTERM."""
+    """Run what happens without a request (the deadline, regrades, the feed's order, webhook
+    deliveries, expired idempotency keys) until SIGTERM."""
     config = current_app.config
     metrics = WorkerMetrics(multiprocess_mode=bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR")))
 
@@ -94,5 +97,12 @@ def worker_command():
     def regrades(conn):
         return apply_regrade_batch(conn, size=config["REGRADE_BATCH_SIZE"])
 
-    jobs = [Job("deadline", deadline), Job("regrades", regrades), Job("idempotency_keys", idempotency_keys)]
+    jobs = [
+        Job("deadline", deadline),
+        Job("regrades", regrades),
+        Job("event_feed", position_new_events),
+        Job("webhook_fanout", fan_out),
+        Job("webhook_deliveries", WebhookDeliveries(DeliverySettings.from_config(config))),
+        Job("idempotency_keys", idempotency_keys),
+    ]
     Worker(current_app.extensions["db"], jobs, idle_seconds=config["WORKER_IDLE_SECONDS"], metrics=metrics).run()

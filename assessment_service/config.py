@@ -48,6 +48,15 @@ class Config:
         self.WORKER_IDLE_SECONDS = _float("WORKER_IDLE_SECONDS", 5.0)
         # Submissions a regrade changes per transaction: a new submission waits for at most one batch.
         self.REGRADE_BATCH_SIZE = _int("REGRADE_BATCH_SIZE", 500)
+        # Webhooks (contract section 18). Loopback URLs are for tests and local receivers only.
+        self.WEBHOOK_ALLOW_LOOPBACK = _bool("WEBHOOK_ALLOW_LOOPBACK", False)
+        # A delivery is a success when a 2xx answer has arrived within this many seconds.
+        self.WEBHOOK_TIMEOUT_SECONDS = _float("WEBHOOK_TIMEOUT_SECONDS", 10.0)
+        # How many deliveries one worker has in flight at once.
+        self.WEBHOOK_CONCURRENCY = _int("WEBHOOK_CONCURRENCY", 8)
+        # The key (or comma-separated keys, the first one sealing) that webhook secrets are
+        # sealed with in the database: Fernet keys. Unset: a development key, with a warning.
+        self.WEBHOOK_SECRETS_KEY = os.environ.get("WEBHOOK_SECRETS_KEY") or None
         # Trust X-Forwarded-* only when a proxy (nginx) really sits in front.
         self.BEHIND_PROXY = _bool("BEHIND_PROXY", False)
         self.ACCESS_LOG = _bool("ACCESS_LOG", True)

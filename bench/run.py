@@ -18,7 +18,7 @@ from assessment_service.config import PROJECT_ROOT
 from assessment_service.platform.schema import apply_schema
 from tests.helpers.servers import Gunicorn
 
-from . import deadline, explain, regrade, wrk
+from . import deadline, deliveries, explain, regrade, wrk
 from . import seed as seeding
 from .machine import CpuMeter
 from .wrk import BENCH_DIR
@@ -257,6 +257,7 @@ def main(argv=None):
                     env={"BENCH_REQUESTS": str(request_files["submit"])},
                 ),
             )
+            report["webhooks"] = [deliveries.measure(dsn, workers=n) for n in (1,)]
 
             if args.scale:
                 print("bench: seeding up to 1,000,000 submissions (set-based SQL)", flush=True)
@@ -289,6 +290,11 @@ def main(argv=None):
         print(
             f"  POST …/submissions meanwhile: p50 {during['p50_ms']:.2f} ms (alone {alone.p50_ms:.2f}, x{during['p50_ms'] / alone.p50_ms:.2f}),"
             f" p99 {during['p99_ms']:.2f} ms (alone {alone.p99_ms:.2f}, x{during['p99_ms'] / alone.p99_ms:.2f})"
+        )
+    for run in report.get("webhooks", []):
+        print(
+            f"webhooks: {run['deliveries']:,} deliveries to a local receiver by {run['workers']} worker(s) in {run['seconds']} s: "
+            f"{run['per_second']:,}/s"
         )
     if args.scale:
         with open(RESULTS_DIR / "explain-1m.txt", "w") as out:

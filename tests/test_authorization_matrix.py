@@ -26,6 +26,7 @@ from assessment_service import create_app
 from assessment_service.config import Config
 from helpers.api import API
 from helpers.db import TABLES
+from helpers.events import make_deliveries_at
 from helpers.users import new_user
 
 CALLERS = (
@@ -364,6 +365,45 @@ ROUTES = {
     ("GET", f"{API}/assessments/<id:assessment_id>/submissions/<id:submission_id>/history"): Route(
         ASSESSMENT + "/submissions/{submission_learner}/history", readers_of_a(OK, readers=["admin", "instructor", "learner"])
     ),
+    # ------------------------------------------------------------ events and webhooks (section 18)
+    ("GET", f"{API}/events"): Route(f"{API}/events", only(["admin"], OK)),
+    ("POST", f"{API}/webhook-endpoints"): Route(
+        f"{API}/webhook-endpoints",
+        only(["admin"], CREATED),
+        body={"url": "https://hooks.example.com/matrix", "event_types": ["*"]},
+        stored="select count(*) from webhook_endpoints",
+        stored_after=3,
+    ),
+    ("GET", f"{API}/webhook-endpoints"): Route(f"{API}/webhook-endpoints", only(["admin"], OK)),
+    ("GET", f"{API}/webhook-endpoints/<id:endpoint_id>"): Route(API + "/webhook-endpoints/{endpoint}", only(["admin"], OK)),
+    ("PATCH", f"{API}/webhook-endpoints/<id:endpoint_id>"): Route(
+        API + "/webhook-endpoints/{endpoint}",
+        only(["admin"], OK),
+        body={"enabled": False},
+        stored="select enabled from webhook_endpoints where id = %(endpoint)s",
+        stored_after=False,
+    ),
+    ("DELETE", f"{API}/webhook-endpoints/<id:endpoint_id>"): Route(
+        API + "/webhook-endpoints/{spare_endpoint}",
+        only(["admin"], NO_CONTENT),
+        stored="select count(*) from webhook_endpoints where id = %(spare_endpoint)s",
+        stored_after=0,
+    ),
+    ("POST", f"{API}/webhook-endpoints/<id:endpoint_id>/rotate-secret"): Route(
+        API + "/webhook-endpoints/{endpoint}/rotate-secret",
+        only(["admin"], OK),
+        stored="select previous_secret_sealed is not null from webhook_endpoints where id = %(endpoint)s",
+        stored_after=True,
+    ),
+    ("GET", f"{API}/webhook-endpoints/<id:endpoint_id>/deliveries"): Route(
+        API + "/webhook-endpoints/{endpoint}/deliveries", only(["admin"], OK)
+    ),
+    ("POST", f"{API}/webhook-endpoints/<id:endpoint_id>/deliveries/<id:delivery_id>/retry"): Route(
+        API + "/webhook-endpoints/{endpoint}/deliveries/{failed_delivery}/retry",
+        only(["admin"], OK),
+        stored="select status from webhook_deliveries where id = %(failed_delivery)s",
+        stored_after="pending",
+    ),
     # ------------------------------------------------------------ operations (section 11)
     ("GET", f"{API}/openapi.json"): Route(f"{API}/openapi.json", {caller: OK for caller in CALLERS}, describes_fields=True),
     ("GET", f"{API}/docs"): Route(f"{API}/docs", {caller: OK for caller in CALLERS}, describes_fields=True),
@@ -475,6 +515,9 @@ def saved_world(matrix_app, matrix_client, matrix_conn):
     def post(url, body, caller, status=201):
         return testapp.post_json(url, body, headers=headers[caller], status=status).json
 
+    # Webhook endpoints first, so that what follows makes deliveries to them.
+    endpoint = post(f"{API}/webhook-endpoints", {"url": "https://hooks.example.com/a", "event_types": ["*"]}, "admin")["id"]
+    spare_endpoint = post(f"{API}/webhook-endpoints", {"url": "https://hooks.example.com/b", "event_types": ["*"]}, "admin")["id"]
     course_a = post(f"{API}/courses", {"title": "Course A"}, "instructor")["id"]
     course_b = post(f"{API}/courses", {"title": "Course B"}, "other_instructor")["id"]
 
@@ -522,6 +565,18 @@ def saved_world(matrix_app, matrix_client, matrix_conn):
     revoked = post(f"{API}/users/{users['learner']}/tokens", None, "learner")
     testapp.delete(f"{API}/users/{users['learner']}/tokens/{revoked['id']}", headers=admin, status=204)
 
+    make_deliveries_at(matrix_conn.dsn)  # as the worker does
+    with matrix_conn.cursor() as cur:  # one delivery that used up its tries
+        cur.execute(
+            """
+            update webhook_deliveries set status = 'failed', tries = 7, next_try_at = null
+            where id = (select min(id) from webhook_deliveries where endpoint_id = %s)
+            returning id
+            """,
+            (endpoint,),
+        )
+        (failed_delivery,) = cur.fetchone()
+
     headers["anonymous"] = {}
     headers["revoked"] = {"Authorization": f"Bearer {revoked['value']}"}
     ids = {
@@ -540,6 +595,9 @@ def saved_world(matrix_app, matrix_client, matrix_conn):
         "spare_token": spare_token["id"],
         "regrade": regrade["id"],
         "classmate_enrollment": classmate_enrollment,
+        "endpoint": endpoint,
+        "spare_endpoint": spare_endpoint,
+        "failed_delivery": failed_delivery,
         **{f"submission_{who}": submission["id"] for who, submission in submissions.items()},
         **{f"attempt_{who}": submission["attempt_id"] for who, submission in submissions.items()},
     }
@@ -576,8 +634,9 @@ def answer_keys_in(document, path="$"):
 
 
 def database_state(db_conn):
-    """Row counts of every table, revoked tokens, the last change of any updatable row, and
-    what drafts and extensions change in attempts."""
+    """Row counts of every table, revoked tokens, the last change of any updatable row, what
+    drafts and extensions change in attempts, and the deliveries' states (the feed's
+    positions, which a read gives, are bookkeeping and not counted)."""
     with db_conn.cursor() as cur:
         cur.execute(
             """
@@ -601,7 +660,11 @@ def database_state(db_conn):
                    (select max(updated_at) from grades),
                    (select count(*) from regrades),
                    (select count(*) from score_history),
-                   (select count(*) from idempotency_keys)
+                   (select count(*) from idempotency_keys),
+                   (select count(*) from events),
+                   (select count(*) from webhook_endpoints),
+                   (select max(updated_at) from webhook_endpoints),
+                   (select string_agg(status || tries, ',' order by id) from webhook_deliveries)
             """
         )
         return cur.fetchone()

@@ -6,7 +6,20 @@ import ast
 from assessment_service.config import PROJECT_ROOT
 
 # Bottom first. The factory (__init__) and commands wire everything and sit above all.
-LAYERS = ["config", "core", "platform", "http", "identity", "courses", "authoring", "grading", "taking", "analytics", "integrations"]
+LAYERS = [
+    "config",
+    "core",
+    "platform",
+    "http",
+    "identity",
+    "events",
+    "courses",
+    "authoring",
+    "grading",
+    "taking",
+    "analytics",
+    "integrations",
+]
 PACKAGE = PROJECT_ROOT / "assessment_service"
 
 

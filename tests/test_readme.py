@@ -77,6 +77,10 @@ def test_readme_walkthrough_works_as_written(live_server, database_dsn, db_conn,
     with db_conn.cursor() as cur:
         cur.execute("select count(*) from questions q join assessments a on a.id = q.assessment_id where a.title = 'Week 2 quiz'")
         assert cur.fetchone()[0] == 3
+    types = lines.index("['enrollment.updated', 'enrollment.updated', 'submission.created']")
+    assert lines[types + 1] == "0.0"  # the second submission, the next of its type in the feed
+    endpoint = json.loads(next(line for line in lines if line.startswith('{"id": "whe_')))
+    assert endpoint["secret"].startswith("whsec_") and endpoint["event_types"] == ["submission.created", "attempt.finalized"]
     policy = json.loads(next(line for line in lines if line.startswith('{"learner_id"')))
     assert (policy["time_limit_seconds"], policy["can_start"]) == (900, True)
     draft = json.loads(next(line for line in lines if line.startswith('{"attempt_id"')))

@@ -4,6 +4,7 @@ setting replaces the assessment's for that learner; extra_attempts add to max_at
 from ..core.errors import not_found, validation_failed
 from ..core.ids import new_id
 from ..courses import sql as courses_sql
+from ..events.outbox import record
 from .assessments import check_window
 from .sql import overrides as sql
 
@@ -31,11 +32,17 @@ def put_override(conn, assessment, learner_id, body):
     check_window(**window)
     settings = {name: body.get(name) for name in sql.SETTINGS}
     settings["extra_attempts"] = body.get("extra_attempts") or 0
-    return sql.put_override(conn, override_id=new_id("ovr"), assessment_id=assessment["id"], learner_id=learner_id, settings=settings)
+    override, created = sql.put_override(
+        conn, override_id=new_id("ovr"), assessment_id=assessment["id"], learner_id=learner_id, settings=settings
+    )
+    record(conn, "override.updated", override["id"], override_json(override))
+    return override, created
 
 
 def remove_override(conn, assessment, learner_id):
     """Delete the learner's override (404 when there is none), under their enrollment lock."""
     courses_sql.lock_enrollment(conn, course_id=assessment["course_id"], user_id=learner_id)
-    if not sql.delete_override(conn, assessment_id=assessment["id"], learner_id=learner_id):
+    deleted = sql.delete_override(conn, assessment_id=assessment["id"], learner_id=learner_id)
+    if deleted is None:
         raise not_found("override")
+    record(conn, "override.updated", deleted["id"], {**override_json(deleted), "deleted": True})

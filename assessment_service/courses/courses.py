@@ -1,7 +1,9 @@
 """Courses: creating one, and how one is shown."""
 
 from ..core.ids import new_id
+from ..events.outbox import record
 from . import sql
+from .enrollments import enrollment_json
 
 
 def course_json(row):
@@ -13,7 +15,8 @@ def create_course(conn, *, creator, title):
     they could not even read it)."""
     course = sql.insert_course(conn, course_id=new_id("crs"), title=title)
     if creator["role"] == "instructor":
-        sql.insert_enrollment(
+        enrollment = sql.insert_enrollment(
             conn, enrollment_id=new_id("enr"), course_id=course["id"], user_id=creator["id"], role="instructor", status="active"
         )
+        record(conn, "enrollment.updated", enrollment["id"], enrollment_json(enrollment))
     return course

@@ -2,6 +2,7 @@
 
 from ..core.errors import conflict, not_found, validation_failed
 from ..core.ids import new_id
+from ..events.outbox import record
 from ..identity import sql as identity_sql
 from . import sql
 
@@ -37,6 +38,7 @@ def enroll(conn, *, course_id, user_id, role, status):
     enrollment = sql.insert_enrollment(conn, enrollment_id=new_id("enr"), course_id=course_id, user_id=user_id, role=role, status=status)
     if enrollment is None:
         raise conflict("This user is already enrolled in the course.", details={"user_id": ["Already enrolled."]})
+    record(conn, "enrollment.updated", enrollment["id"], enrollment_json(enrollment))
     return enrollment
 
 
@@ -50,4 +52,6 @@ def change_enrollment(conn, *, course_id, enrollment_id, changes):
         check_status_change(enrollment, changes["status"])
     if changes.get("time_multiplier") is not None and enrollment["role"] != "learner":
         raise validation_failed({"time_multiplier": ["Only a learner's enrollment takes a time multiplier."]})
-    return sql.update_enrollment(conn, enrollment_id=enrollment_id, changes=changes)
+    updated = sql.update_enrollment(conn, enrollment_id=enrollment_id, changes=changes)
+    record(conn, "enrollment.updated", updated["id"], enrollment_json(updated))
+    return updated

@@ -3,12 +3,15 @@ method in the transaction of every change that moves it, and read as the API sho
 
 Whoever changes a learner's submissions (a submission, the deadline, a regrade) or what
 their grade is made of (the grading method, the passing score) calls refresh_grades in
-the same transaction; grades_sql says why the lock it takes first is enough.
+the same transaction; grades_sql says why the lock it takes first is enough. A grade that
+changes writes grade.updated, as a manager's GET shows it (its aggregate id:
+"assessment_id:learner_id").
 """
 
 from ..authoring.effective_policy import effective_policy
 from ..authoring.sql import assessments as assessments_sql
 from ..courses.permissions import enrollment_of, may_manage_course
+from ..events.outbox import record
 from . import grades_sql as sql
 from .grading_methods import grade_of
 from .review import FULL_VIEW, needs_standing, reviewed_grade, standing_of, visibility
@@ -45,7 +48,10 @@ def _store(conn, assessment, learner_ids):
         learner_id: grade_of(submissions, assessment["grading_method"], assessment["passing_score"])
         for learner_id, submissions in by_learner.items()
     }
-    return sql.store_grades(conn, assessment_id=assessment["id"], grades=grades)
+    changed = sql.store_grades(conn, assessment_id=assessment["id"], grades=grades)
+    for row in sql.grades_of(conn, assessment_id=assessment["id"], learner_ids=changed) if changed else ():
+        record(conn, "grade.updated", f"{row['assessment_id']}:{row['learner_id']}", grade_json(row, full_view=True))
+    return changed
 
 
 def after_assessment_change(conn, before, after):

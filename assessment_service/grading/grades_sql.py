@@ -106,6 +106,37 @@ def missing_grades(conn):
     )
 
 
+# What a grade object and its review need, for each (learner_id, assessment_id, created_at)
+# of a CTE named `pairs`: the grade, the assessment's settings, the learner's override and
+# their latest attempt.
+_GRADE_ROWS = """
+        select a.id as assessment_id, pairs.learner_id,
+               a.grading_method, a.review, a.max_attempts, a.due_at, a.available_until,
+               a.time_limit_minutes, a.available_from, a.cooldown_minutes,
+               g.score, g.passed, g.submission_id, coalesce(g.submissions_counted, 0) as submissions_counted,
+               g.first_passed_at, g.updated_at,
+               o.extra_attempts as override_extra_attempts, o.due_at as override_due_at,
+               o.available_until as override_available_until, o.available_from as override_available_from,
+               coalesce(latest.attempt_number, 0) as attempts_used,
+               coalesce(latest.status = 'in_progress', false) as attempt_in_progress,
+               now() as db_now
+               {more}
+        from pairs
+        join assessments a on a.id = pairs.assessment_id
+        left join grades g on g.assessment_id = pairs.assessment_id and g.learner_id = pairs.learner_id
+        left join overrides o on o.assessment_id = pairs.assessment_id and o.learner_id = pairs.learner_id
+        -- Attempt numbers run 1..n without gaps: the latest is the count (taking.sql.attempt_ledger).
+        left join lateral (
+            select t.attempt_number, t.status
+            from attempts t
+            where t.assessment_id = pairs.assessment_id and t.learner_id = pairs.learner_id
+            order by t.attempt_number desc
+            limit 1
+        ) as latest on true
+        order by pairs.learner_id, pairs.created_at, pairs.assessment_id
+"""
+
+
 def grade_page(conn, *, course_id, assessment_id, learner_id, limit, offset):
     """(rows, total): grades of the course's learners (every learner enrollment, whatever
     its status), on one assessment or all of them, of one learner when learner_id is given;
@@ -113,8 +144,7 @@ def grade_page(conn, *, course_id, assessment_id, learner_id, limit, offset):
 
     The page's (learner, assessment) pairs are chosen first, from the two indexes alone
     (enrollments_course_user_key, assessments_course_created_idx); only its rows are then
-    joined to what a grade object and its review need: the grade, the assessment's
-    settings, the learner's override and their latest attempt.
+    joined to the rest (_GRADE_ROWS).
     """
     params = {"course_id": course_id, "assessment_id": assessment_id, "learner_id": learner_id, "limit": limit, "offset": offset}
     learners = """
@@ -133,38 +163,32 @@ def grade_page(conn, *, course_id, assessment_id, learner_id, limit, offset):
     return fetch_page(
         conn,
         f"""
-        with page as (
+        with pairs as (
             select e.user_id as learner_id, a.id as assessment_id, a.created_at
             from (select e.user_id {learners}) as e
             cross join (select a.id, a.created_at {assessments}) as a
             order by e.user_id, a.created_at, a.id
             limit %(limit)s offset %(offset)s
         )
-        select a.id as assessment_id, page.learner_id,
-               a.grading_method, a.review, a.max_attempts, a.due_at, a.available_until,
-               a.time_limit_minutes, a.available_from, a.cooldown_minutes,
-               g.score, g.passed, g.submission_id, coalesce(g.submissions_counted, 0) as submissions_counted,
-               g.first_passed_at, g.updated_at,
-               o.extra_attempts as override_extra_attempts, o.due_at as override_due_at,
-               o.available_until as override_available_until, o.available_from as override_available_from,
-               coalesce(latest.attempt_number, 0) as attempts_used,
-               coalesce(latest.status = 'in_progress', false) as attempt_in_progress,
-               now() as db_now,
-               ({count}) as page_total
-        from page
-        join assessments a on a.id = page.assessment_id
-        left join grades g on g.assessment_id = page.assessment_id and g.learner_id = page.learner_id
-        left join overrides o on o.assessment_id = page.assessment_id and o.learner_id = page.learner_id
-        -- Attempt numbers run 1..n without gaps: the latest is the count (taking.sql.attempt_ledger).
-        left join lateral (
-            select t.attempt_number, t.status
-            from attempts t
-            where t.assessment_id = page.assessment_id and t.learner_id = page.learner_id
-            order by t.attempt_number desc
-            limit 1
-        ) as latest on true
-        order by page.learner_id, page.created_at, page.assessment_id
+        {_GRADE_ROWS.format(more=f", ({count}) as page_total")}
         """,
         count,
         params,
+    )
+
+
+def grades_of(conn, *, assessment_id, learner_ids):
+    """The grade rows (as grade_page's) of these learners on one assessment."""
+    return fetch_all(
+        conn,
+        f"""
+        with pairs as (
+            select learner_id, a.id as assessment_id, a.created_at
+            from unnest(%(learner_ids)s::text[]) as learner_id
+            cross join assessments a
+            where a.id = %(assessment_id)s
+        )
+        {_GRADE_ROWS.format(more="")}
+        """,
+        {"assessment_id": assessment_id, "learner_ids": list(learner_ids)},
     )

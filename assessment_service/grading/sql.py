@@ -5,7 +5,7 @@ attempt-number order agree (now() is the transaction's start, before the lock).
 """
 
 from ..core.jsonio import dumps
-from ..platform.sql import fetch_iter, fetch_one, fetch_value
+from ..platform.sql import fetch_all, fetch_iter, fetch_one, fetch_value
 
 SUBMISSION_COLUMNS = """s.id, s.assessment_id, s.learner_id, s.attempt_id, s.attempt_number, s.score, s.passed,
                s.points_earned, s.points_possible, s.results, s.submitted_at, s.finalized_by, s.late, s.regraded"""
@@ -90,6 +90,15 @@ def insert_submission_closing_attempt(conn, *, attempt_id, submission_id, assess
 def submission_of_attempt(conn, attempt_id):
     """(id, finalized_by) of the submission that closed an attempt, or None."""
     return fetch_one(conn, "select id, finalized_by from submissions where attempt_id = %(id)s", {"id": attempt_id})
+
+
+def submissions_by_id(conn, submission_ids):
+    """The stored submissions of these ids."""
+    return fetch_all(
+        conn,
+        f"select {SUBMISSION_COLUMNS} from submissions s where s.id = any(%(ids)s::text[]) order by s.id",
+        {"ids": list(submission_ids)},
+    )
 
 
 def get_submission(conn, *, assessment_id, submission_id):

@@ -3,9 +3,10 @@
 from ..authoring.questions import question_notes
 from ..authoring.sql import questions as questions_sql
 from ..core.errors import invalid_parameter
+from ..events.outbox import record
 from ..http.pagination import encoded
 from . import sql
-from .review import reviewed_submission
+from .review import FULL_VIEW, reviewed_submission
 
 RESULT_KEYS = ("question_id", "answered", "correct", "credit", "points_earned", "points_possible", "answer")
 
@@ -44,6 +45,12 @@ def submission_json(row):
         "regraded": row["regraded"],
         "results": [result_json(result) for result in row["results"]],
     }
+
+
+def record_created(conn, submission, notes):
+    """Write submission.created for a submission just stored, in the transaction that stores
+    it: as a manager's GET shows it (`notes`: its questions' authoring.questions.question_notes)."""
+    record(conn, "submission.created", submission["id"], shown_submission(submission, FULL_VIEW, notes))
 
 
 def notes_for(conn, assessment_id, view):

@@ -10,12 +10,18 @@ def created(body, location=None, *, secret=None):
     never stored, so an idempotent replay shows the object without it.
     """
     if secret is not None:
-        g.response_secret = secret
+        shown_once(secret)
     response = jsonify(body)
     response.status_code = 201
     if location is not None:
         response.headers["Location"] = location
     return response
+
+
+def shown_once(secret):
+    """Mark the field at path `secret` (a tuple of keys) of this response as a secret shown
+    here only: an idempotent replay shows the object without it."""
+    g.response_secret = secret
 
 
 def no_content():

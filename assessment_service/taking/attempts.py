@@ -5,6 +5,7 @@ import math
 from ..authoring.sql import questions as questions_sql
 from ..core.errors import conflict, not_found
 from ..core.ids import new_id
+from ..events.outbox import record
 from ..grading import sql as submissions_sql
 from ..http.idempotency import commit_before_error
 from . import deadline, sql
@@ -64,6 +65,7 @@ def start_attempt(conn, *, learner, assessment, grace):
         closes_at=policy.available_until,
         grace=grace,
     )
+    record(conn, "attempt.started", attempt["id"], attempt_json(attempt))
     return attempt, True
 
 

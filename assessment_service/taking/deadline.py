@@ -9,13 +9,16 @@ process killed in the middle leaves nothing half done, and the next one does it.
 """
 
 from ..authoring.effective_policy import effective_policy
+from ..authoring.questions import question_notes
 from ..authoring.sql import assessments as assessments_sql
 from ..authoring.sql import overrides as overrides_sql
 from ..authoring.sql import questions as questions_sql
 from ..core.ids import new_id
+from ..events.outbox import record
 from ..grading import scoring
 from ..grading import sql as submissions_sql
 from ..grading.grades import refresh_grades
+from ..grading.submissions import record_created
 from ..platform import db
 from . import sql
 from .answers import usable_answers
@@ -28,6 +31,7 @@ def finalize(conn, assessment, attempt, *, questions=None):
         questions = questions_sql.questions_of(conn, assessment["id"])
     if assessment["on_expiry"] == "discard" or not questions:
         sql.expire_attempts(conn, [attempt["id"]])
+        _record_finalized(conn, {**attempt, "status": "expired"})
         return None
     override = overrides_sql.get_override(conn, assessment_id=assessment["id"], learner_id=attempt["learner_id"])
     answers = usable_answers(questions, attempt["saved_answers"])
@@ -42,7 +46,16 @@ def finalize(conn, assessment, attempt, *, questions=None):
         by_deadline=True,
     )
     refresh_grades(conn, assessment, [attempt["learner_id"]])
+    record_created(conn, submission, question_notes(questions))
+    _record_finalized(conn, {**attempt, "status": "submitted", "submitted_at": submission["submitted_at"]})
     return submission
+
+
+def _record_finalized(conn, attempt):
+    """Write attempt.finalized for an attempt the deadline just ended (`attempt`: as it is now)."""
+    from .attempts import attempt_json  # attempts imports this module
+
+    record(conn, "attempt.finalized", attempt["id"], attempt_json(attempt))
 
 
 def settle(conn, assessment, attempt, grace):

@@ -18,6 +18,12 @@ TABLES = (
     "regrades",
     "score_history",
     "idempotency_keys",
+    "events",
+    "event_feed",
+    "event_feed_horizon",
+    "webhook_endpoints",
+    "webhook_fanout",
+    "webhook_deliveries",
 )
 
 

@@ -35,6 +35,7 @@ from assessment_service import create_app
 from assessment_service.config import Config
 from assessment_service.core.ids import ID_PATTERN
 from helpers.api import API
+from helpers.events import make_deliveries_at
 
 ROLES = ("learner", "instructor", "admin")
 CHECKS = [
@@ -59,8 +60,12 @@ ID = re.compile(ID_PATTERN)
 @pytest.fixture
 def world(testapp, make_user, admin, instructor, learner, course, enroll, db_conn):
     """A course with its instructor, an active learner, and one assessment with one
-    question of each type, a submission and an attempt in progress; a spare token to revoke."""
-    learner_enrollment = enroll(course["id"], learner)
+    question of each type, a submission and an attempt in progress; a spare token to revoke;
+    a webhook endpoint with a delivery."""
+    endpoint = testapp.post_json(
+        f"{API}/webhook-endpoints", {"url": "https://hooks.example.com/fuzz", "event_types": ["*"]}, headers=admin.headers, status=201
+    ).json
+    learner_enrollment = enroll(course["id"], learner)  # an event: a delivery to the endpoint
     assessment = testapp.post_json(
         f"{API}/assessments",
         {"course_id": course["id"], "title": "Fuzzed quiz", "passing_score": 60, "max_attempts": 50},
@@ -89,7 +94,16 @@ def world(testapp, make_user, admin, instructor, learner, course, enroll, db_con
         "submission_id": submission["id"],
         "attempt_id": attempt["id"],
         "spare_token_id": spare_token["id"],
+        "endpoint_id": endpoint["id"],
+        "delivery_id": _first_delivery(db_conn, endpoint["id"]),
     }
+
+
+def _first_delivery(db_conn, endpoint_id):
+    make_deliveries_at(db_conn.dsn)  # as the worker does
+    with db_conn.cursor() as cur:
+        cur.execute("select min(id) from webhook_deliveries where endpoint_id = %s", (endpoint_id,))
+        return cur.fetchone()[0]
 
 
 QUESTIONS = [
@@ -155,6 +169,8 @@ def point_at_seeded_rows(case, world):
         else None,
         "submission_id": world["submission_id"],
         "attempt_id": world["attempt_id"],
+        "endpoint_id": world["endpoint_id"],
+        "delivery_id": world["delivery_id"],
     }
     if case.path_parameters:
         case.path_parameters = {name: _mostly_real(value, real.get(name, value)) for name, value in case.path_parameters.items()}

@@ -20,6 +20,7 @@ from psycopg2 import sql
 from assessment_service import create_app
 from helpers.api import API
 from helpers.db import TABLES
+from helpers.events import make_deliveries_at
 
 ONE_MEBIBYTE = 1024 * 1024
 
@@ -90,10 +91,13 @@ class Route:
 
 
 @pytest.fixture
-def scene(testapp, admin, instructor, learner, make_user, course, enroll, db_conn):
+def scene(testapp, admin, instructor, learner, make_user, course, enroll, db_conn, database_dsn):
     """A course taught by `instructor`, `learner` and `classmate` enrolled, an assessment with
     one question of each type, one submission and an attempt in progress; `newcomer` is not
-    enrolled."""
+    enrolled. A webhook endpoint gets a delivery of each event."""
+    endpoint = testapp.post_json(
+        f"{API}/webhook-endpoints", {"url": "https://hooks.example.com/in", "event_types": ["*"]}, headers=admin.headers, status=201
+    ).json
     newcomer = make_user("learner")
     enrollment = enroll(course["id"], learner)
     classmate_enrollment = enroll(course["id"], make_user("learner"))
@@ -136,6 +140,7 @@ def scene(testapp, admin, instructor, learner, make_user, course, enroll, db_con
     ).json
     with db_conn.cursor() as cur:  # run its course: another may be asked for
         cur.execute("update regrades set status = 'completed' where id = %s", (regrade["id"],))
+    make_deliveries_at(database_dsn)  # as the worker does
     scene = SimpleNamespace(
         admin=admin,
         instructor=instructor,
@@ -149,6 +154,7 @@ def scene(testapp, admin, instructor, learner, make_user, course, enroll, db_con
         submission=submission,
         attempt=attempt,
         token=token,
+        endpoint=endpoint,
     )
     # A real id for every path parameter.
     scene.ids = {
@@ -162,6 +168,8 @@ def scene(testapp, admin, instructor, learner, make_user, course, enroll, db_con
         "attempt_id": attempt["id"],
         "learner_id": learner.id,
         "regrade_id": regrade["id"],
+        "endpoint_id": endpoint["id"],
+        "delivery_id": testapp.get(f"{API}/webhook-endpoints/{endpoint['id']}/deliveries", headers=admin.headers).json["data"][0]["id"],
     }
     scene.assessment_url = f"{API}/assessments/{assessment['id']}"
     return scene
@@ -174,6 +182,8 @@ def body_routes(scene):
     return [
         Route("POST", f"{API}/users", scene.admin, {"name": "Eve", "email": "eve@example.com", "role": "learner"}),
         Route("POST", f"{API}/courses", scene.instructor, {"title": "Algebra"}),
+        Route("POST", f"{API}/webhook-endpoints", scene.admin, {"url": "https://hooks.example.com/more", "event_types": ["*"]}),
+        Route("PATCH", f"{API}/webhook-endpoints/{scene.endpoint['id']}", scene.admin, {"description": "Gradebook"}),
         Route("POST", f"{course_url}/enrollments", scene.instructor, {"user_id": scene.newcomer.id}),
         Route("PATCH", f"{course_url}/enrollments/{scene.classmate_enrollment['id']}", scene.instructor, {"status": "dropped"}),
         Route(
@@ -709,6 +719,7 @@ def path_bodies(scene):
             "points_earned": 0,
             "reason": "By hand.",
         },
+        ("PATCH", "/webhook-endpoints/<id:endpoint_id>"): {"description": "Gradebook"},
     }
 
 
@@ -752,6 +763,8 @@ PREFIXES = {
     "attempt_id": "att",
     "learner_id": "usr",
     "regrade_id": "rgr",
+    "endpoint_id": "whe",
+    "delivery_id": "whd",
 }
 ANOTHER_KIND = {
     "user_id": "course_id",
@@ -764,6 +777,8 @@ ANOTHER_KIND = {
     "attempt_id": "submission_id",
     "learner_id": "course_id",
     "regrade_id": "submission_id",
+    "endpoint_id": "course_id",
+    "delivery_id": "submission_id",
 }
 
 
@@ -953,9 +968,10 @@ def test_an_invalid_idempotency_key_is_400_and_does_nothing(testapp, scene, db_c
         error = assert_refused(response, 400, "invalid_parameter", context=str(route))
         assert list(error["details"]) == ["Idempotency-Key"]
     # The PATCHes went through (changing rows, not their number, but for the history row of a
-    # result set by hand) and the PUT stored its override; every POST was refused.
+    # result set by hand) and the PUT stored its override, each with its event (and
+    # deliveries); every POST was refused.
+    written = ("overrides", "score_history", "events", "webhook_deliveries")
     after = fingerprint(db_conn)
-    written = ("overrides", "score_history")
     counts = {table: rows for table, (rows, _) in after.items() if table not in written}
     assert counts == {table: rows for table, (rows, _) in before.items() if table not in written}
 

@@ -1,6 +1,6 @@
 """SQL for overrides: one learner's accommodations on one assessment."""
 
-from ...platform.sql import execute, fetch_one, fetch_page
+from ...platform.sql import fetch_one, fetch_page
 
 SETTINGS = ("extra_attempts", "extra_time_minutes", "time_multiplier", "available_from", "available_until", "due_at", "reason")
 OVERRIDE_COLUMNS = ", ".join(["id", "assessment_id", "learner_id", *SETTINGS, "created_at", "updated_at"])
@@ -38,13 +38,11 @@ def get_override(conn, *, assessment_id, learner_id):
 
 
 def delete_override(conn, *, assessment_id, learner_id):
-    """Delete the learner's override; whether there was one."""
-    return bool(
-        execute(
-            conn,
-            "delete from overrides where assessment_id = %(assessment_id)s and learner_id = %(learner_id)s",
-            {"assessment_id": assessment_id, "learner_id": learner_id},
-        )
+    """Delete the learner's override; the override as it was, or None when there was none."""
+    return fetch_one(
+        conn,
+        f"delete from overrides where assessment_id = %(assessment_id)s and learner_id = %(learner_id)s returning {OVERRIDE_COLUMNS}",
+        {"assessment_id": assessment_id, "learner_id": learner_id},
     )
 
 
