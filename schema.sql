@@ -165,6 +165,28 @@ begin
 exception when duplicate_object then null;
 end $$;
 
+-- Question groups (contract section 13): a pool of questions of which each attempt's paper
+-- draws pick_count, each worth the group's points_per_question.
+create table if not exists question_groups (
+    id                   text primary key,
+    assessment_id        text not null references assessments (id) on delete cascade,
+    name                 text not null check (length(name) between 1 and 200),
+    pick_count           integer not null check (pick_count >= 1),
+    points_per_question  numeric(12, 2) not null check (points_per_question > 0),
+    created_at           timestamptz not null default clock_timestamp(),
+    updated_at           timestamptz not null default clock_timestamp()
+);
+-- GET /assessments/{id}/question-groups pages in creation order.
+create index if not exists question_groups_assessment_created_idx on question_groups (assessment_id, created_at, id);
+-- A grouped question is worth its group's points (its own are kept, and used again when it
+-- leaves the group). No cascade: a group is deleted only once empty (409 otherwise); an
+-- assessment's delete takes both in one statement.
+alter table questions add column if not exists group_id text references question_groups (id);
+create index if not exists questions_group_idx on questions (group_id) where group_id is not null;
+-- Shuffled order of questions, and of choices, options and prompts, on each attempt's paper.
+alter table assessments add column if not exists shuffle_questions boolean not null default false;
+alter table assessments add column if not exists shuffle_choices boolean not null default false;
+
 create table if not exists attempts (
     id              text primary key,
     assessment_id   text not null references assessments (id),
@@ -191,6 +213,11 @@ alter table attempts add column if not exists saved_answers jsonb not null defau
 alter table attempts add column if not exists revision integer not null default 0;
 alter table attempts add column if not exists saved_at timestamptz;
 alter table attempts add column if not exists ended_at timestamptz;
+-- The attempt's paper (contract section 13), drawn when it starts and never changed:
+-- {"questions": [{"id": question id, "choices" | "prompts" | "options" | "items": [ids in
+-- the order shown]}]} in the order shown. Null for attempts made by a submission without
+-- one, and for those of earlier versions: those are judged by the current question list.
+alter table attempts add column if not exists paper jsonb;
 -- The deadline worker finds attempts whose time ran out by this (few rows: those in progress).
 create index if not exists attempts_deadline_idx on attempts (expires_at) where status = 'in_progress';
 

@@ -252,6 +252,34 @@ ROUTES = {
         stored="select count(*) from questions where id = %(question)s",
         stored_after=0,
     ),
+    # ------------------------------------------------------------ question groups (section 13)
+    ("POST", f"{API}/assessments/<id:assessment_id>/question-groups"): Route(
+        API + "/assessments/{spare_assessment}/question-groups",
+        managers_of_a(CREATED),
+        body={"name": "Matrix pool", "pick_count": 1, "points_per_question": 2},
+        stored="select count(*) from question_groups where assessment_id = %(spare_assessment)s",
+        stored_after=2,
+    ),
+    # Learners may not list the groups (which questions a pool holds is for their papers to show).
+    ("GET", f"{API}/assessments/<id:assessment_id>/question-groups"): Route(
+        API + "/assessments/{spare_assessment}/question-groups", managers_of_a(OK)
+    ),
+    ("GET", f"{API}/assessments/<id:assessment_id>/question-groups/<id:group_id>"): Route(
+        API + "/assessments/{spare_assessment}/question-groups/{group}", managers_of_a(OK)
+    ),
+    ("PATCH", f"{API}/assessments/<id:assessment_id>/question-groups/<id:group_id>"): Route(
+        API + "/assessments/{spare_assessment}/question-groups/{group}",
+        managers_of_a(OK),
+        body={"name": "Renamed pool"},
+        stored="select name from question_groups where id = %(group)s",
+        stored_after="Renamed pool",
+    ),
+    ("DELETE", f"{API}/assessments/<id:assessment_id>/question-groups/<id:group_id>"): Route(
+        API + "/assessments/{spare_assessment}/question-groups/{group}",
+        managers_of_a(NO_CONTENT),
+        stored="select count(*) from question_groups where id = %(group)s",
+        stored_after=0,
+    ),
     # ------------------------------------------------------------ submissions (section 5)
     ("POST", f"{API}/assessments/<id:assessment_id>/submissions"): Route(
         ASSESSMENT + "/submissions",
@@ -536,6 +564,7 @@ def saved_world(matrix_app, matrix_client, matrix_conn):
 
     assessment_x = assessment(course_a, "instructor")
     spare = assessment(course_a, "instructor")
+    group = post(f"{API}/assessments/{spare}/question-groups", {"name": "Pool", "pick_count": 1, "points_per_question": 1}, "instructor")
     assessment_b = assessment(course_b, "other_instructor")
     questions = [post(f"{API}/assessments/{assessment_x}/questions", body, "instructor") for body in _questions()]
     answers = [{"question_id": question["id"], "answer": _answer(question)} for question in questions]
@@ -584,6 +613,7 @@ def saved_world(matrix_app, matrix_client, matrix_conn):
         "course_b": course_b,
         "assessment": assessment_x,
         "spare_assessment": spare,
+        "group": group["id"],
         "assessment_b": assessment_b,
         "question": questions[0]["id"],
         "learner_id": users["learner"],
@@ -648,6 +678,8 @@ def database_state(db_conn):
                    (select max(updated_at) from enrollments),
                    (select count(*) from assessments),
                    (select max(updated_at) from assessments),
+                   (select count(*) from question_groups),
+                   (select max(updated_at) from question_groups),
                    (select count(*) from questions),
                    (select max(updated_at) from questions),
                    (select count(*) from overrides),

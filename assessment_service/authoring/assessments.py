@@ -55,8 +55,8 @@ def change_assessment(conn, row, changes):
 
 
 def with_totals(conn, row):
-    """assessment_json with the question totals read now."""
-    return assessment_json(row, *questions_sql.question_totals(conn, row["id"]))
+    """assessment_json with the totals of one paper read now (contract section 13)."""
+    return assessment_json(row, *questions_sql.paper_totals(conn, row["id"]))
 
 
 def create_assessment(conn, user, body):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from ..core.errors import not_found, validation_failed
 from ..core.ids import new_id
+from .question_groups import check_group_id
 from .question_types import AUTHORING_FIELDS, SpecErrors, question_type
 from .sql import assessments as assessments_sql
 from .sql import questions as sql
@@ -23,6 +24,7 @@ def question_json(row, with_key):
         "prompt": row["prompt"],
         "points": row["points"],
         "position": row["position"],
+        "group_id": row["group_id"],
     }
     body.update(question_type(row["type"]).shown(row["spec"], with_key))
     if with_key:
@@ -113,6 +115,7 @@ def add_question(conn, assessment_id, body):
     count, _ = sql.question_totals(conn, assessment_id)
     check_room(count)
     check_position(body.get("position"), count + 1)
+    check_group_id(conn, assessment_id, body.get("group_id"))
     return sql.insert_question(
         conn,
         question_id=new_id("qst"),
@@ -123,6 +126,7 @@ def add_question(conn, assessment_id, body):
         points=body.get("points", Decimal(1)),
         spec=spec,
         feedback=body.get("feedback"),
+        group_id=body.get("group_id"),
     )
 
 
@@ -163,6 +167,8 @@ def edit_question(conn, question, changes):
     spec = build_spec(kind, *edited_fields(question, kind, changes))
     count, _ = sql.question_totals(conn, assessment_id)
     check_position(changes.get("position"), count)
+    group_id = changes.get("group_id", question["group_id"])
+    check_group_id(conn, assessment_id, group_id)
     return sql.update_question(
         conn,
         question_id=question_id,
@@ -171,9 +177,11 @@ def edit_question(conn, question, changes):
         position=changes.get("position", question["position"]),
         kind=kind,
         prompt=changes.get("prompt", question["prompt"]),
-        points=changes.get("points", question["points"]),
+        # Its own points (a grouped question's row shows its group's instead).
+        points=changes.get("points"),
         spec=spec,
         feedback=changes.get("feedback", question["feedback"]),
+        group_id=group_id,
     )
 
 

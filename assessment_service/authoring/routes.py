@@ -1,7 +1,5 @@
 """Assessments and their questions (contract sections 3, 4 and 12)."""
 
-from decimal import Decimal
-
 from flask import Blueprint, current_app, jsonify
 
 from ..core.errors import conflict, not_found
@@ -17,6 +15,7 @@ from ..platform import db
 from .assessments import assessment_json, change_assessment, create_assessment, with_totals
 from .loaders import load_assessment
 from .overrides import override_json, put_override, remove_override
+from .question_groups import change_group, create_group, group_json, group_of, remove_group
 from .questions import add_question, edit_question, question_json, question_to_edit, remove_question
 from .schemas import (
     AssessmentPatchSchema,
@@ -24,15 +23,19 @@ from .schemas import (
     AssessmentSchema,
     AssessmentWithQuestionsSchema,
     NewAssessmentSchema,
+    NewQuestionGroupSchema,
     NewQuestionSchema,
     OverrideBodySchema,
     OverrideSchema,
+    QuestionGroupPatchSchema,
+    QuestionGroupSchema,
     QuestionListSchema,
     QuestionPatchSchema,
     question_object,
 )
 from .sql import assessments as assessments_sql
 from .sql import overrides as overrides_sql
+from .sql import question_groups as groups_sql
 from .sql import questions as questions_sql
 
 bp = Blueprint("authoring", __name__)
@@ -44,6 +47,11 @@ QUESTIONS = Tag(
     "ordering. Answer keys are shown to admins and the course's instructors only.",
 )
 MANAGERS_ONLY = "`forbidden`: the caller reads the assessment but is neither an admin nor an instructor of its course."
+GROUPS = Tag(
+    "Question groups",
+    "Pools of an assessment's questions: each attempt's paper draws pick_count of a group's questions at random, each worth "
+    "the group's points_per_question.",
+)
 OVERRIDES = Tag(
     "Overrides",
     "Accommodations: one learner's settings on one assessment (extra attempts, extra time or a time multiplier, their own "
@@ -56,6 +64,8 @@ assessment_query_schema = AssessmentQuery()
 new_question_schema = NewQuestionSchema()
 question_patch_schema = QuestionPatchSchema()
 override_body_schema = OverrideBodySchema()
+new_group_schema = NewQuestionGroupSchema()
+group_patch_schema = QuestionGroupPatchSchema()
 page_query_schema = PageQuery()
 
 
@@ -115,12 +125,18 @@ def get_assessments():
 )
 def get_assessment(assessment_id):
     user = current_user()
-    row = load_assessment(db.connection(), user, assessment_id, with_questions=True)
-    questions = row["questions"]
+    conn = db.connection()
+    row = load_assessment(conn, user, assessment_id, with_questions=True)
     with_key = may_see_answer_keys(user, enrollment_of(row))
-    body = assessment_json(row, len(questions), sum((q["points"] for q in questions), Decimal("0.00")))
-    body["questions"] = [question_json(question, with_key) for question in questions]
+    body = assessment_json(row, *questions_sql.paper_totals(conn, assessment_id))
+    body["questions"] = [question_json(question, with_key) for question in shown_questions(row["questions"], with_key)]
     return jsonify(body)
+
+
+def shown_questions(questions, managing):
+    """The questions a reader sees outside a paper: managers all; learners the ungrouped
+    ones (which questions a group holds is theirs to find on their paper, contract section 13)."""
+    return questions if managing else [question for question in questions if question["group_id"] is None]
 
 
 @bp.patch("/assessments/<id:assessment_id>")
@@ -188,7 +204,8 @@ def post_question(assessment_id):
     "List an assessment's questions in order",
     tag=QUESTIONS,
     operation_id="list_questions",
-    description="Every question, in position order (answer keys only for admins and the course's instructors).",
+    description="Every question, in position order (answer keys only for admins and the course's instructors; learners get "
+    "the ungrouped questions only).",
     response=QuestionListSchema,
 )
 def get_questions(assessment_id):
@@ -196,7 +213,7 @@ def get_questions(assessment_id):
     conn = db.connection()
     row = load_assessment(conn, user, assessment_id)
     with_key = may_see_answer_keys(user, enrollment_of(row))
-    questions = questions_sql.questions_of(conn, assessment_id)
+    questions = shown_questions(questions_sql.questions_of(conn, assessment_id), with_key)
     return jsonify({"data": [question_json(question, with_key) for question in questions]})
 
 
@@ -204,7 +221,8 @@ def get_questions(assessment_id):
 @documented(
     "Get one question",
     tag=QUESTIONS,
-    description="The question (answer keys only for admins and the course's instructors).",
+    description="The question (answer keys only for admins and the course's instructors). A grouped question is `404` for "
+    "learners: they meet it on their attempt's paper.",
     response=question_object(),
 )
 def get_question(assessment_id, question_id):
@@ -212,9 +230,10 @@ def get_question(assessment_id, question_id):
     conn = db.connection()
     row = load_assessment(conn, user, assessment_id)
     question = questions_sql.get_question(conn, assessment_id=assessment_id, question_id=question_id)
-    if question is None:
+    with_key = may_see_answer_keys(user, enrollment_of(row))
+    if question is None or not shown_questions([question], with_key):
         raise not_found("question")
-    return jsonify(question_json(question, may_see_answer_keys(user, enrollment_of(row))))
+    return jsonify(question_json(question, with_key))
 
 
 @bp.patch("/assessments/<id:assessment_id>/questions/<id:question_id>")
@@ -247,6 +266,98 @@ def delete_question(assessment_id, question_id):
     conn = db.connection()
     load_assessment(conn, current_user(), assessment_id, manage=True)
     remove_question(conn, assessment_id, question_id)
+    return no_content()
+
+
+# ---------------------------------------------------------------- question groups
+
+
+@bp.post("/assessments/<id:assessment_id>/question-groups")
+@documented(
+    "Add a question group (admin or course instructor)",
+    tag=GROUPS,
+    operation_id="create_question_group",
+    description="A pool of questions (give questions its `group_id`): each attempt's paper draws `pick_count` of them, "
+    "uniformly at random, each worth `points_per_question`.",
+    body=NewQuestionGroupSchema,
+    response=QuestionGroupSchema,
+    status=201,
+    errors={403: MANAGERS_ONLY},
+)
+def post_question_group(assessment_id):
+    conn = db.connection()
+    load_assessment(conn, current_user(), assessment_id, manage=True)
+    body = parse_body(new_group_schema)
+    group = create_group(conn, assessment_id, body)
+    return created(group_json(group), f"/api/v1/assessments/{assessment_id}/question-groups/{group['id']}")
+
+
+@bp.get("/assessments/<id:assessment_id>/question-groups")
+@documented(
+    "List an assessment's question groups (admin or course instructor)",
+    tag=GROUPS,
+    operation_id="list_question_groups",
+    description="Oldest first, each with the number of questions it holds. Learners may not list them.",
+    query=PageQuery,
+    response=page_of(QuestionGroupSchema),
+    paginated_list=True,
+    errors={403: MANAGERS_ONLY},
+)
+def get_question_groups(assessment_id):
+    conn = db.connection()
+    load_assessment(conn, current_user(), assessment_id, manage=True)
+    query = parse_query(page_query_schema)
+    limit, offset = page_window(query)
+    rows, total = groups_sql.list_groups(conn, assessment_id=assessment_id, limit=limit, offset=offset)
+    return paginated([group_json(row) for row in rows], total, query)
+
+
+@bp.get("/assessments/<id:assessment_id>/question-groups/<id:group_id>")
+@documented(
+    "Get a question group (admin or course instructor)",
+    tag=GROUPS,
+    operation_id="get_question_group",
+    description="The group, with the number of questions it holds.",
+    response=QuestionGroupSchema,
+    errors={403: MANAGERS_ONLY},
+)
+def get_question_group(assessment_id, group_id):
+    conn = db.connection()
+    load_assessment(conn, current_user(), assessment_id, manage=True)
+    return jsonify(group_json(group_of(conn, assessment_id, group_id)))
+
+
+@bp.patch("/assessments/<id:assessment_id>/question-groups/<id:group_id>")
+@documented(
+    "Change a question group (admin or course instructor)",
+    tag=GROUPS,
+    operation_id="update_question_group",
+    description="Any of name, pick_count and points_per_question. Papers already drawn keep their questions; their "
+    "submissions are scored at the group's points as they are when submitted.",
+    body=QuestionGroupPatchSchema,
+    response=QuestionGroupSchema,
+    errors={403: MANAGERS_ONLY},
+)
+def patch_question_group(assessment_id, group_id):
+    conn = db.connection()
+    load_assessment(conn, current_user(), assessment_id, manage=True)
+    changes = parse_body(group_patch_schema)
+    return jsonify(group_json(change_group(conn, assessment_id, group_id, changes)))
+
+
+@bp.delete("/assessments/<id:assessment_id>/question-groups/<id:group_id>")
+@documented(
+    "Delete an empty question group (admin or course instructor)",
+    tag=GROUPS,
+    operation_id="delete_question_group",
+    description="Only once no question is in it (move them out with `group_id: null`, or delete them).",
+    status=204,
+    errors={403: MANAGERS_ONLY, 409: "`conflict`: the group holds questions (`details.question_count`)."},
+)
+def delete_question_group(assessment_id, group_id):
+    conn = db.connection()
+    load_assessment(conn, current_user(), assessment_id, manage=True)
+    remove_group(conn, assessment_id, group_id)
     return no_content()
 
 

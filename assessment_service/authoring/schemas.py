@@ -65,6 +65,11 @@ class QuestionPatchSchema(Schema):
         validate=validate.Length(min=1, max=5000),
         metadata={"description": "Shown to learners with the correct answers (review policy)."},
     )
+    group_id = PublicId(
+        "grp",
+        allow_none=True,
+        metadata={"description": "A question group of this assessment (null: none); a grouped question is worth the group's points."},
+    )
 
 
 class NewQuestionSchema(QuestionPatchSchema):
@@ -93,6 +98,7 @@ class QuestionSchema(Schema):
     prompt = fields.String(required=True)
     points = fields.Decimal(required=True, validate=validate.Range(min=0, max=100_000, min_inclusive=False))
     position = fields.Integer(required=True, validate=validate.Range(min=1))
+    group_id = fields.String(required=True, allow_none=True, metadata={"description": "Its question group, or null."})
     choices = fields.List(fields.Nested(ChoiceSchema))
     correct_answer = fields.Raw(metadata={"description": "Answer key: absent for learners."})
     accepted_answers = fields.List(fields.String(), metadata={"description": "Answer key: absent for learners."})
@@ -140,7 +146,7 @@ def _schema_of_type(class_name, kind, flat, names, required, json_schemas):
 
 
 def _body_schema(kind, module):
-    names = ("prompt", "points", "position", *module.FIELDS, "feedback")
+    names = ("prompt", "points", "position", *module.FIELDS, "feedback", "group_id")
     required = ("prompt", *module.REQUIRED)
     return _schema_of_type(
         f"New{_camel(kind)}QuestionSchema", kind, NewQuestionSchema, names, required, getattr(module, "FIELD_SCHEMAS", {})
@@ -148,9 +154,9 @@ def _body_schema(kind, module):
 
 
 def _object_schema(kind, module):
-    common = ("id", "assessment_id", "prompt", "points", "position", "created_at", "updated_at")
+    common = ("id", "assessment_id", "prompt", "points", "position", "group_id", "created_at", "updated_at")
     key = {"correct_answer": {**module.ANSWER, "description": "Answer key (absent for learners): the right answer, as an answer gives it."}}
-    names = (*common[:5], *module.SHOWN, *module.KEY, "feedback", *common[5:])
+    names = (*common[:6], *module.SHOWN, *module.KEY, "feedback", *common[6:])
     return _schema_of_type(f"{_camel(kind)}QuestionSchema", kind, QuestionSchema, names, (*common, *module.SHOWN), key)
 
 
@@ -216,6 +222,8 @@ class AssessmentPatchSchema(Schema):
         validate=validate.OneOf(GRADING_METHODS), metadata={"description": "Which submissions make a learner's grade (default highest)."}
     )
     review = fields.Nested(ReviewInSchema, metadata={"description": "When learners see their score, correctness and the correct answers."})
+    shuffle_questions = StrictBoolean(metadata={"description": "Each attempt's paper has the questions in an order of its own."})
+    shuffle_choices = StrictBoolean(metadata={"description": "Each attempt's paper shuffles choices, matching prompts and options."})
 
 
 class NewAssessmentSchema(AssessmentPatchSchema):
@@ -242,16 +250,65 @@ class AssessmentSchema(Schema):
     on_expiry = fields.String(required=True, validate=validate.OneOf(ON_EXPIRY))
     grading_method = fields.String(required=True, validate=validate.OneOf(GRADING_METHODS))
     review = fields.Nested(ReviewSchema, required=True)
-    question_count = fields.Integer(required=True, validate=validate.Range(min=0))
+    shuffle_questions = fields.Boolean(required=True)
+    shuffle_choices = fields.Boolean(required=True)
+    question_count = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "The questions of one attempt's paper: the ungrouped ones plus pick_count per group."},
+    )
     points_possible = fields.Decimal(
-        required=True, validate=validate.Range(min=0), metadata={"description": "The sum of the questions' points."}
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "The points of one attempt's paper (a grouped question at its group's points)."},
     )
     created_at = Timestamp(required=True)
     updated_at = Timestamp(required=True)
 
 
 class AssessmentWithQuestionsSchema(AssessmentSchema):
-    questions = fields.List(question_object(), required=True, metadata={"description": "In position order."})
+    questions = fields.List(
+        question_object(), required=True, metadata={"description": "In position order; for learners only the ungrouped questions."}
+    )
+
+
+# ---------------------------------------------------------------- question groups
+
+
+class QuestionGroupPatchSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    pick_count = StrictInteger(validate=validate.Range(min=1, max=1000), metadata={"description": "Questions drawn per attempt."})
+    points_per_question = ExactDecimal(
+        max_abs=Decimal("100000"),
+        max_places=2,
+        validate=validate.Range(min=0, min_inclusive=False),
+        metadata={"description": "What each of its questions is worth (their own points are ignored)."},
+    )
+
+
+class NewQuestionGroupSchema(QuestionGroupPatchSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    pick_count = StrictInteger(
+        required=True, validate=validate.Range(min=1, max=1000), metadata={"description": "Questions drawn per attempt."}
+    )
+    points_per_question = ExactDecimal(
+        required=True,
+        max_abs=Decimal("100000"),
+        max_places=2,
+        validate=validate.Range(min=0, min_inclusive=False),
+        metadata={"description": "What each of its questions is worth (their own points are ignored)."},
+    )
+
+
+class QuestionGroupSchema(Schema):
+    id = fields.String(required=True)
+    assessment_id = fields.String(required=True)
+    name = fields.String(required=True)
+    pick_count = fields.Integer(required=True, validate=validate.Range(min=1))
+    points_per_question = fields.Decimal(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    question_count = fields.Integer(required=True, validate=validate.Range(min=0), metadata={"description": "Questions it holds now."})
+    created_at = Timestamp(required=True)
+    updated_at = Timestamp(required=True)
 
 
 # ---------------------------------------------------------------- overrides

@@ -38,6 +38,9 @@ FIELDS = {
     # Grades and what learners see (contract section 15).
     "grading_method",
     "review",
+    # The attempt's paper (contract section 13).
+    "shuffle_questions",
+    "shuffle_choices",
     "question_count",
     "points_possible",
     "created_at",

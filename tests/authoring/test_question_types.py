@@ -20,7 +20,7 @@ from helpers.api import (
 )
 from helpers.db import rows, value
 
-BASE_FIELDS = {"id", "assessment_id", "type", "prompt", "points", "position", "created_at", "updated_at"}
+BASE_FIELDS = {"id", "assessment_id", "type", "prompt", "points", "position", "group_id", "created_at", "updated_at"}
 
 
 @pytest.fixture

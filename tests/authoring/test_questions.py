@@ -20,7 +20,7 @@ from helpers.api import (
 )
 from helpers.db import rows, value
 
-BASE_FIELDS = {"id", "assessment_id", "type", "prompt", "points", "position", "created_at", "updated_at"}
+BASE_FIELDS = {"id", "assessment_id", "type", "prompt", "points", "position", "group_id", "created_at", "updated_at"}
 # What managers see besides: the feedback learners get with their reviewed results.
 AUTHOR_FIELDS = BASE_FIELDS | {"feedback"}
 KEY_FIELDS = {"correct", "accepted_answers", "correct_answer", "tolerance"}

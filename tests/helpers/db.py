@@ -10,6 +10,7 @@ TABLES = (
     "courses",
     "enrollments",
     "assessments",
+    "question_groups",
     "questions",
     "overrides",
     "attempts",

@@ -140,8 +140,23 @@ def scene(testapp, admin, instructor, learner, make_user, course, enroll, db_con
     ).json
     with db_conn.cursor() as cur:  # run its course: another may be asked for
         cur.execute("update regrades set status = 'completed' where id = %s", (regrade["id"],))
+    # A second assessment with a question group (the first stays one taken without attempts).
+    grouped = testapp.post_json(
+        f"{API}/assessments",
+        {"course_id": course["id"], "title": "Pooled exam", "passing_score": 50},
+        headers=instructor.headers,
+        status=201,
+    ).json
+    group = testapp.post_json(
+        f"{API}/assessments/{grouped['id']}/question-groups",
+        {"name": "Pool", "pick_count": 1, "points_per_question": 2},
+        headers=instructor.headers,
+        status=201,
+    ).json
     make_deliveries_at(database_dsn)  # as the worker does
     scene = SimpleNamespace(
+        grouped_url=f"{API}/assessments/{grouped['id']}",
+        group=group,
         admin=admin,
         instructor=instructor,
         learner=learner,
@@ -169,6 +184,7 @@ def scene(testapp, admin, instructor, learner, make_user, course, enroll, db_con
         "learner_id": learner.id,
         "regrade_id": regrade["id"],
         "endpoint_id": endpoint["id"],
+        "group_id": group["id"],
         "delivery_id": testapp.get(f"{API}/webhook-endpoints/{endpoint['id']}/deliveries", headers=admin.headers).json["data"][0]["id"],
     }
     scene.assessment_url = f"{API}/assessments/{assessment['id']}"
@@ -200,6 +216,10 @@ def body_routes(scene):
             {"type": "true_false", "prompt": "Is 2 prime?", "correct_answer": True},
         ),
         Route("PATCH", f"{scene.assessment_url}/questions/{question['id']}", scene.instructor, {"prompt": "Changed?"}),
+        Route(
+            "POST", f"{scene.grouped_url}/question-groups", scene.instructor, {"name": "More", "pick_count": 2, "points_per_question": 1}
+        ),
+        Route("PATCH", f"{scene.grouped_url}/question-groups/{scene.group['id']}", scene.instructor, {"pick_count": 2}),
         # Before the submission below, which closes the attempt in progress.
         Route(
             "PATCH",
@@ -710,6 +730,8 @@ def path_bodies(scene):
         ("PATCH", "/assessments/<id:assessment_id>"): {"title": "Renamed exam"},
         ("POST", "/assessments/<id:assessment_id>/questions"): {"type": "true_false", "prompt": "Is 2 prime?", "correct_answer": True},
         ("PATCH", "/assessments/<id:assessment_id>/questions/<id:question_id>"): {"prompt": "Changed?"},
+        ("POST", "/assessments/<id:assessment_id>/question-groups"): {"name": "More", "pick_count": 1, "points_per_question": 1},
+        ("PATCH", "/assessments/<id:assessment_id>/question-groups/<id:group_id>"): {"pick_count": 2},
         ("POST", "/assessments/<id:assessment_id>/submissions"): {"answers": []},
         ("PUT", "/assessments/<id:assessment_id>/overrides/<id:learner_id>"): {"extra_attempts": 1},
         ("PATCH", "/assessments/<id:assessment_id>/attempts/<id:attempt_id>/answers"): {"answers": []},
@@ -765,6 +787,7 @@ PREFIXES = {
     "regrade_id": "rgr",
     "endpoint_id": "whe",
     "delivery_id": "whd",
+    "group_id": "grp",
 }
 ANOTHER_KIND = {
     "user_id": "course_id",
@@ -779,6 +802,7 @@ ANOTHER_KIND = {
     "regrade_id": "submission_id",
     "endpoint_id": "course_id",
     "delivery_id": "submission_id",
+    "group_id": "question_id",
 }
 
 

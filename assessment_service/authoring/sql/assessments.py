@@ -4,7 +4,7 @@ from psycopg2.extras import Json
 
 from ...core.jsonio import dumps
 from ...platform.sql import execute, fetch_one, fetch_page, fetch_rows, fetch_value
-from .questions import QUESTION_COLUMNS
+from .questions import PAPER_TOTALS, QUESTION_KEYS, question_columns
 
 # What an instructor sets on an assessment (POST, PATCH); each is a column of its own.
 SETTINGS = (
@@ -19,6 +19,8 @@ SETTINGS = (
     "on_expiry",
     "grading_method",
     "review",
+    "shuffle_questions",
+    "shuffle_choices",
 )
 # Settings stored as jsonb.
 _JSON_SETTINGS = ("review",)
@@ -65,9 +67,9 @@ def assessment_with_enrollment(conn, *, assessment_id, user_id, for_share=False)
     )
 
 
-# QUESTION_COLUMNS as assessment_with_questions selects them, joined to the assessment.
-_QUESTION_KEYS = tuple(QUESTION_COLUMNS.split(", "))
-_JOINED_QUESTION_COLUMNS = ", ".join(f"q.{column}" for column in _QUESTION_KEYS)
+# The question columns as assessment_with_questions selects them, joined to the assessment.
+_QUESTION_KEYS = QUESTION_KEYS
+_JOINED_QUESTION_COLUMNS = question_columns("q")
 
 
 def assessment_with_questions(conn, *, assessment_id, user_id):
@@ -126,11 +128,7 @@ def list_assessments(conn, *, visible_to, course_id, limit, offset):
                totals.points_possible,
                ({count}) as page_total
         from assessments a
-        cross join lateral (
-            select count(*) as question_count, coalesce(sum(q.points), 0.00) as points_possible
-            from questions q
-            where q.assessment_id = a.id
-        ) as totals
+        cross join lateral ({PAPER_TOTALS}        ) as totals
         {where}
         order by a.created_at, a.id
         limit %(limit)s offset %(offset)s

@@ -5,11 +5,27 @@ from psycopg2.extras import Json
 from ...core.jsonio import dumps
 from ...platform.sql import execute, fetch_all, fetch_one, fetch_value
 
-QUESTION_COLUMNS = "id, assessment_id, position, type, prompt, points, spec, feedback, created_at, updated_at"
+QUESTION_KEYS = ("id", "assessment_id", "position", "type", "prompt", "points", "group_id", "spec", "feedback", "created_at", "updated_at")
+
+
+def question_columns(table="questions"):
+    """QUESTION_KEYS of `table` (a name or alias of questions): a grouped question's points
+    are its group's points_per_question (contract section 13; its own are kept for when it
+    leaves the group)."""
+    return ", ".join(
+        f"coalesce((select g.points_per_question from question_groups g where g.id = {table}.group_id), {table}.points) as points"
+        if key == "points"
+        else f"{table}.{key}"
+        for key in QUESTION_KEYS
+    )
+
+
+QUESTION_COLUMNS = question_columns()
 
 
 def question_totals(conn, assessment_id):
-    """(question_count, points_possible) of one assessment."""
+    """(questions stored, the sum of their own points) of one assessment: what the limit of
+    1,000 and positions count (an assessment's shown totals are paper_totals)."""
     row = fetch_one(
         conn,
         """
@@ -23,17 +39,38 @@ def question_totals(conn, assessment_id):
     return row["question_count"], row["points_possible"]
 
 
-def questions_of(conn, assessment_id):
-    """The assessment's questions in position order (served by questions_assessment_position_key)."""
+# (question_count, points_possible) of one paper of assessment `a`: its ungrouped questions,
+# plus pick_count per group at the group's points (contract section 13).
+PAPER_TOTALS = """
+    select (select count(*) from questions q where q.assessment_id = a.id and q.group_id is null)
+               + coalesce((select sum(g.pick_count) from question_groups g where g.assessment_id = a.id), 0) as question_count,
+           (select coalesce(sum(q.points), 0.00) from questions q where q.assessment_id = a.id and q.group_id is null)
+               + coalesce((select sum(g.pick_count * g.points_per_question) from question_groups g where g.assessment_id = a.id), 0.00)
+               as points_possible
+"""
+
+
+def paper_totals(conn, assessment_id):
+    """(question_count, points_possible) as one attempt's paper has them."""
+    row = fetch_one(
+        conn, f"select totals.* from assessments a cross join lateral ({PAPER_TOTALS}) as totals where a.id = %(id)s", {"id": assessment_id}
+    )
+    return row["question_count"], row["points_possible"]
+
+
+def questions_of(conn, assessment_id, ids=None):
+    """The assessment's questions in position order (served by questions_assessment_position_key);
+    only those of `ids` when given (a paper's)."""
     return fetch_all(
         conn,
         f"""
         select {QUESTION_COLUMNS}
         from questions
         where assessment_id = %(id)s
+          and (%(ids)s::text[] is null or id = any(%(ids)s::text[]))
         order by position
         """,
-        {"id": assessment_id},
+        {"id": assessment_id, "ids": None if ids is None else list(ids)},
     )
 
 
@@ -50,7 +87,7 @@ def get_question(conn, *, assessment_id, question_id):
     )
 
 
-def insert_question(conn, *, question_id, assessment_id, position, kind, prompt, points, spec, feedback):
+def insert_question(conn, *, question_id, assessment_id, position, kind, prompt, points, spec, feedback, group_id=None):
     """Insert at `position` (1-based; None appends), shifting later questions down."""
     params = {
         "id": question_id,
@@ -61,6 +98,7 @@ def insert_question(conn, *, question_id, assessment_id, position, kind, prompt,
         "points": points,
         "spec": Json(spec, dumps=dumps),
         "feedback": feedback,
+        "group_id": group_id,
     }
     if position is not None:
         execute(
@@ -76,7 +114,7 @@ def insert_question(conn, *, question_id, assessment_id, position, kind, prompt,
     return fetch_one(
         conn,
         f"""
-        insert into questions (id, assessment_id, position, type, prompt, points, spec, feedback)
+        insert into questions (id, assessment_id, position, type, prompt, points, spec, feedback, group_id)
         values (
             %(id)s,
             %(assessment_id)s,
@@ -85,7 +123,8 @@ def insert_question(conn, *, question_id, assessment_id, position, kind, prompt,
             %(prompt)s,
             %(points)s,
             %(spec)s,
-            %(feedback)s
+            %(feedback)s,
+            %(group_id)s
         )
         returning {QUESTION_COLUMNS}
         """,
@@ -127,8 +166,9 @@ def insert_questions(conn, *, assessment_id, rows):
     return sorted(inserted, key=lambda row: row["position"])
 
 
-def update_question(conn, *, question_id, assessment_id, old_position, position, kind, prompt, points, spec, feedback):
-    """Rewrite a question; moving it shifts the questions between its old and new place."""
+def update_question(conn, *, question_id, assessment_id, old_position, position, kind, prompt, points, spec, feedback, group_id):
+    """Rewrite a question; moving it shifts the questions between its old and new place.
+    `points` None keeps its own points (a grouped question shows its group's)."""
     params = {
         "id": question_id,
         "assessment_id": assessment_id,
@@ -139,6 +179,7 @@ def update_question(conn, *, question_id, assessment_id, old_position, position,
         "points": points,
         "spec": Json(spec, dumps=dumps),
         "feedback": feedback,
+        "group_id": group_id,
     }
     if position != old_position:
         execute(
@@ -159,9 +200,10 @@ def update_question(conn, *, question_id, assessment_id, old_position, position,
         set position = %(new)s,
             type = %(type)s,
             prompt = %(prompt)s,
-            points = %(points)s,
+            points = coalesce(%(points)s, points),
             spec = %(spec)s,
             feedback = %(feedback)s,
+            group_id = %(group_id)s,
             updated_at = clock_timestamp()
         where id = %(id)s
         returning {QUESTION_COLUMNS}
