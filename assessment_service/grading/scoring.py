@@ -38,12 +38,12 @@ CREDIT_PLACES = 4
 # ---------------------------------------------------------------- answer shape
 
 
-def answer_errors(questions, answers):
+def answer_errors(questions, answers, unknown="Not a question of this assessment."):
     """Validation errors of a submission's answers ({path: [message]}); empty when valid.
 
-    `answers` is a list of {"question_id", "answer"}. Unknown or repeated question ids,
-    answers of the wrong shape for the question's type, and ids that are not the
-    question's own (or repeated) are errors.
+    `answers` is a list of {"question_id", "answer"}. Unknown or repeated question ids
+    (`unknown`: what is said of an id not among `questions`), answers of the wrong shape
+    for the question's type, and ids that are not the question's own (or repeated) are errors.
     """
     by_id = {question["id"]: question for question in questions}
     seen = set()
@@ -53,7 +53,7 @@ def answer_errors(questions, answers):
         question_id = item["question_id"]
         question = by_id.get(question_id)
         if question is None:
-            errors[f"answers.{index}.question_id"] = ["Not a question of this assessment."]
+            errors[f"answers.{index}.question_id"] = [unknown]
             continue
         if question_id in seen:
             errors[f"answers.{index}.question_id"] = ["This question is answered twice."]

@@ -1,7 +1,10 @@
 """Attempts: sittings that count toward the retake limit (contract sections 9 and 14)."""
 
 import math
+import secrets
 
+from ..authoring.questions import question_json
+from ..authoring.sql import question_groups as groups_sql
 from ..authoring.sql import questions as questions_sql
 from ..core.errors import conflict, not_found
 from ..core.ids import new_id
@@ -10,8 +13,13 @@ from ..grading import sql as submissions_sql
 from ..http.idempotency import commit_before_error
 from . import deadline, sql
 from .answers import answer_list
+from .papers import GroupTooSmall, arranged, draw_paper, on_paper
 from .policy import attempts_refusal, cooldown_refusal, window_refusal
 from .retake_limit import last_ended_at, standing
+
+# Papers are drawn from a cryptographic source: a learner who has seen many papers cannot
+# predict the next one's draw.
+PAPER_RANDOM = secrets.SystemRandom()
 
 ATTEMPT_KEYS = ("id", "assessment_id", "learner_id", "attempt_number", "started_at", "expires_at", "submitted_at", "status")
 
@@ -35,15 +43,17 @@ def seconds_remaining(row):
 
 
 def start_attempt(conn, *, learner, assessment, grace):
-    """(attempt, created): the attempt in progress, or a new one when none is.
+    """(attempt, created): the attempt in progress, or a new one when none is, with its
+    paper drawn and stored in the same transaction.
 
-    `assessment` is locked (retake_limit.load_assessment_to_take). Refused, in this order:
-    403 who may not take it, 409 no questions, 403 outside the learner's window, 403 every
-    attempt used, 403 within the cooldown after their last attempt.
+    `assessment` is locked (retake_limit.load_assessment_to_take): its questions and groups
+    stay as read until the paper is stored. Refused, in this order: 403 who may not take
+    it, 409 no questions, 403 outside the learner's window, 403 every attempt used, 403
+    within the cooldown after their last attempt, 409 a group smaller than its pick_count.
     """
     current = standing(conn, learner, assessment, grace)
-    question_count, _ = questions_sql.question_totals(conn, assessment["id"])
-    if question_count == 0:
+    questions = questions_sql.questions_of(conn, assessment["id"])
+    if not questions:
         raise conflict("The assessment has no questions yet.")
     if current.latest is not None and current.latest["status"] == "in_progress":
         return current.latest, False
@@ -63,16 +73,74 @@ def start_attempt(conn, *, learner, assessment, grace):
         attempt_number=current.attempts_used + 1,
         time_limit_seconds=policy.time_limit_seconds,
         closes_at=policy.available_until,
+        paper=new_paper(conn, assessment, questions),
         grace=grace,
     )
     record(conn, "attempt.started", attempt["id"], attempt_json(attempt))
     return attempt, True
 
 
-def attempt_to_answer(conn, learner, assessment, attempt_id, grace):
-    """The learner's attempt, locked for the rest of the request (404 unless it is theirs)."""
+def new_paper(conn, assessment, questions):
+    """A paper drawn from the assessment's questions and groups (409 naming a group that
+    holds fewer questions than its pick_count)."""
+    groups = groups_sql.groups_of(conn, assessment["id"])
+    try:
+        return draw_paper(
+            questions,
+            groups,
+            shuffle_questions=assessment["shuffle_questions"],
+            shuffle_choices=assessment["shuffle_choices"],
+            rng=PAPER_RANDOM,
+        )
+    except GroupTooSmall as exc:
+        group = exc.group
+        raise conflict(
+            f"The question group '{group['name']}' holds {exc.question_count} questions, fewer than its pick_count of "
+            f"{group['pick_count']}: the assessment cannot be started.",
+            details={
+                "group_id": group["id"],
+                "name": group["name"],
+                "question_count": exc.question_count,
+                "pick_count": group["pick_count"],
+            },
+        ) from None
+
+
+def needs_attempt(conn, assessment):
+    """Whether the assessment is taken through attempts only, for its paper (contract
+    section 13): it has a question group, or shuffles."""
+    return assessment["shuffle_questions"] or assessment["shuffle_choices"] or groups_sql.has_groups(conn, assessment["id"])
+
+
+def questions_of_attempt(conn, assessment_id, attempt, all_questions=None):
+    """The questions an attempt is answered and scored against, as they are now, in its
+    order: its paper's (a question deleted since the draw left out), or, for an attempt
+    without a paper (made by a submission, or by an earlier version), every question of
+    the assessment. `all_questions`: the assessment's questions when already loaded."""
+    paper = None if attempt is None else attempt.get("paper")
+    if paper is None:
+        return questions_sql.questions_of(conn, assessment_id) if all_questions is None else all_questions
+    if all_questions is None:
+        all_questions = questions_sql.questions_of(conn, assessment_id, ids=[entry["id"] for entry in paper["questions"]])
+    return on_paper(paper, all_questions)
+
+
+def paper_json(conn, assessment_id, attempt, with_key):
+    """The attempt's `questions` as its learner or a manager reads them: the paper in its
+    order, each question's lists in the paper's order (answer keys only `with_key`)."""
+    questions = questions_of_attempt(conn, assessment_id, attempt)
+    paper = attempt.get("paper")
+    entries = {} if paper is None else {entry["id"]: entry for entry in paper["questions"]}
+    return [arranged(question_json(question, with_key), entries.get(question["id"], {})) for question in questions]
+
+
+def attempt_to_answer(conn, learner, assessment, attempt_id, grace, missing_ok=False):
+    """The learner's attempt, locked for the rest of the request (404 unless it is theirs;
+    None then with `missing_ok`)."""
     attempt = sql.get_attempt(conn, assessment_id=assessment["id"], attempt_id=attempt_id, grace=grace, for_update=True)
     if attempt is None or attempt["learner_id"] != learner["id"]:
+        if missing_ok:
+            return None
         raise not_found("attempt")
     return attempt
 

@@ -27,8 +27,10 @@ from .answers import usable_answers
 def finalize(conn, assessment, attempt, *, questions=None):
     """Finalize one due attempt, locked by the caller (the assessment share-locked too);
     the submission made, or None when the attempt expired without one."""
-    if questions is None:
-        questions = questions_sql.questions_of(conn, assessment["id"])
+    # The attempt's paper's questions (all of the assessment's for one without a paper).
+    from .attempts import questions_of_attempt  # attempts imports this module
+
+    questions = questions_of_attempt(conn, assessment["id"], attempt, questions)
     if assessment["on_expiry"] == "discard" or not questions:
         sql.expire_attempts(conn, [attempt["id"]])
         _record_finalized(conn, {**attempt, "status": "expired"})

@@ -7,13 +7,12 @@ tabs never overwrite each other unseen. Submitting the attempt takes the saved a
 with the submission's own over them; the deadline takes them as they are.
 """
 
-from ..authoring.sql import questions as questions_sql
 from ..core.errors import ApiError, validation_failed
 from ..grading import scoring
 from ..http.idempotency import commit_before_error
 from . import deadline, sql
 from .answers import answer_list, merged_answers
-from .attempts import attempt_closed_error, attempt_to_answer
+from .attempts import attempt_closed_error, attempt_to_answer, questions_of_attempt
 
 
 def draft_json(attempt):
@@ -40,8 +39,17 @@ def save_draft(conn, *, learner, assessment, attempt_id, answers, expected_revis
         raise attempt_closed_error(conn, attempt)
     if attempt["status"] != "in_progress":
         raise attempt_closed_error(conn, attempt)
-    questions = questions_sql.questions_of(conn, assessment["id"])
-    errors = scoring.answer_errors(questions, answers) or scoring.answer_errors(
+    # The attempt's paper's questions (contract section 13); an answer to one of them that was
+    # deleted since the draw is dropped, as a submission drops it.
+    questions = questions_of_attempt(conn, assessment["id"], attempt)
+    if attempt["paper"] is not None:
+        drawn = {entry["id"] for entry in attempt["paper"]["questions"]}
+        present = {question["id"] for question in questions}
+        answers = [item for item in answers if item["question_id"] not in drawn or item["question_id"] in present]
+        unknown = "Not a question of this attempt's paper."
+    else:
+        unknown = "Not a question of this assessment."
+    errors = scoring.answer_errors(questions, answers, unknown) or scoring.answer_errors(
         questions, merged_answers(questions, attempt["saved_answers"], answers)
     )
     if errors:

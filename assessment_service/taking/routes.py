@@ -4,7 +4,7 @@
 from flask import Blueprint, current_app, jsonify, request
 
 from ..authoring.loaders import load_assessment
-from ..courses.permissions import enrollment_of
+from ..courses.permissions import enrollment_of, may_see_answer_keys
 from ..grading.learner_rows import one_row, page_request
 from ..grading.routes import SUBMISSIONS
 from ..grading.schemas import LearnerFilterQuery, SubmissionSchema
@@ -16,7 +16,7 @@ from ..http.responses import created
 from ..identity.authentication import current_user
 from ..platform import db
 from . import deadline, sql
-from .attempts import attempt_json, extend_attempt, start_attempt
+from .attempts import attempt_json, extend_attempt, paper_json, start_attempt
 from .drafts import draft_json, save_draft
 from .eligibility import require_learner_may_submit
 from .learner_policy import learner_policy
@@ -79,13 +79,15 @@ def _grace():
     description="A started attempt counts toward max_attempts (with the learner's extra_attempts). `expires_at` is the "
     "earlier of `started_at` plus the learner's time limit (`GET .../policy`) and the end of their window; null when "
     "neither applies. Asking again while one is in progress answers that one with `200`; an attempt whose time ran out is "
-    "finalized first. No body is needed (an empty JSON object is accepted).",
+    "finalized first. The attempt's paper is drawn now and never changes (`GET` the attempt for its `questions`). No body "
+    "is needed (an empty JSON object is accepted).",
     response=AttemptSchema,
     status=201,
     also={200: "The attempt already in progress"},
     errors={
         403: MAY_NOT_TAKE,
-        409: "`conflict`: the assessment has no questions yet.",
+        409: "`conflict`: the assessment has no questions yet, or a question group holds fewer questions than its pick_count "
+        "(`details.group_id`).",
         413: "`payload_too_large`: the body is too large.",
         415: "`unsupported_media_type`: a body that is not application/json.",
         422: "`validation_failed`: a body with fields.",
@@ -107,17 +109,23 @@ def post_attempt(assessment_id):
 @documented(
     "Get an attempt (learners: their own only)",
     tag=ATTEMPTS,
-    description="An attempt whose time and grace are over is finalized by this read, as by every touch. Its learner also "
-    "gets `saved_answers`, `revision`, `server_time` and `seconds_remaining`. Another learner's is `404`.",
+    description="An attempt whose time and grace are over is finalized by this read, as by every touch. `questions` is its "
+    "paper: the questions drawn for it, in its order, each with its choices, options and items in the paper's order "
+    "(answer keys for managers only). Its learner also gets `saved_answers`, `revision`, `server_time` and "
+    "`seconds_remaining`. Another learner's is `404`.",
     response=AttemptSchema,
 )
 def get_attempt(assessment_id, attempt_id):
     assessment, attempt = one_row(
         assessment_id, "attempt", lambda conn: sql.get_attempt(conn, assessment_id=assessment_id, attempt_id=attempt_id, grace=_grace())
     )
-    attempt = deadline.settle(db.connection(), assessment, attempt, _grace())
+    conn = db.connection()
+    user = current_user()
+    attempt = deadline.settle(conn, assessment, attempt, _grace())
     # Its learner also sees their saved answers and the clock.
-    return jsonify(attempt_json(attempt, for_its_learner=attempt["learner_id"] == current_user()["id"]))
+    body = attempt_json(attempt, for_its_learner=attempt["learner_id"] == user["id"])
+    body["questions"] = paper_json(conn, assessment_id, attempt, with_key=may_see_answer_keys(user, enrollment_of(assessment)))
+    return jsonify(body)
 
 
 @bp.get("/assessments/<id:assessment_id>/attempts")

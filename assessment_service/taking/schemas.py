@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from ..authoring.question_types import ANSWERS
 from ..authoring.questions import MAX_QUESTIONS
+from ..authoring.schemas import question_object
 from ..http.fields import BoundedList, PublicId, StrictInteger, Timestamp
 
 QUESTION_ID = PublicId("qst", required=True)
@@ -58,6 +59,10 @@ class AttemptSchema(Schema):
     revision = fields.Integer(metadata={"description": "Its learner only."})
     server_time = Timestamp(metadata={"description": "Its learner only: the service's clock."})
     seconds_remaining = fields.Integer(allow_none=True, metadata={"description": "Its learner only."})
+    questions = fields.List(
+        question_object(),
+        metadata={"description": "GET of one attempt: its paper, in order (answer keys for managers only)."},
+    )
 
 
 class NewSubmissionSchema(Schema):

@@ -12,7 +12,7 @@ from ..core.jsonio import dumps
 from ..platform.sql import execute, fetch_all, fetch_one, fetch_page
 
 ATTEMPT_COLUMNS = """id, assessment_id, learner_id, attempt_number, started_at, expires_at, submitted_at, status,
-               saved_answers, revision, saved_at, ended_at, now() as db_now,
+               saved_answers, revision, saved_at, ended_at, paper, now() as db_now,
                status = 'in_progress'
                    and expires_at is not null
                    and now() > expires_at + make_interval(secs => %(grace)s) as due"""
@@ -56,16 +56,18 @@ def get_attempt(conn, *, assessment_id, attempt_id, grace, for_update=False):
     return fetch_one(conn, query, {"id": attempt_id, "assessment_id": assessment_id, "grace": grace})
 
 
-def start_attempt(conn, *, attempt_id, assessment_id, learner_id, attempt_number, time_limit_seconds, closes_at, grace):
-    """A new attempt in progress. It expires at the earlier of its time limit (whole seconds
-    from now) and `closes_at` (the learner's window end); never, with neither."""
+def start_attempt(conn, *, attempt_id, assessment_id, learner_id, attempt_number, time_limit_seconds, closes_at, paper, grace):
+    """A new attempt in progress with its `paper` (taking.papers). It expires at the earlier
+    of its time limit (whole seconds from now) and `closes_at` (the learner's window end);
+    never, with neither."""
     return fetch_one(
         conn,
         f"""
-        insert into attempts (id, assessment_id, learner_id, attempt_number, status, started_at, expires_at)
+        insert into attempts (id, assessment_id, learner_id, attempt_number, status, started_at, expires_at, paper)
         select %(id)s, %(assessment_id)s, %(learner_id)s, %(attempt_number)s, 'in_progress',
                clock.now,
-               least(clock.now + make_interval(secs => %(time_limit_seconds)s), %(closes_at)s::timestamptz)
+               least(clock.now + make_interval(secs => %(time_limit_seconds)s), %(closes_at)s::timestamptz),
+               %(paper)s::jsonb
         from (select clock_timestamp() as now) as clock
         returning {ATTEMPT_COLUMNS}
         """,
@@ -76,6 +78,7 @@ def start_attempt(conn, *, attempt_id, assessment_id, learner_id, attempt_number
             "attempt_number": attempt_number,
             "time_limit_seconds": time_limit_seconds,
             "closes_at": closes_at,
+            "paper": dumps(paper),
             "grace": grace,
         },
     )

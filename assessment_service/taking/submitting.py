@@ -11,7 +11,7 @@ from ..grading.grades import refresh_grades
 from ..grading.review import standing_of, visibility
 from ..grading.submissions import record_created, shown_submission
 from .answers import merged_answers
-from .attempts import attempt_closed_error, attempt_to_answer
+from .attempts import attempt_closed_error, attempt_to_answer, needs_attempt, questions_of_attempt
 from .policy import attempts_refusal, cooldown_refusal, window_refusal
 from .retake_limit import last_ended_at, standing
 
@@ -28,25 +28,38 @@ def submit_answers(conn, *, learner, assessment, answers, attempt_id, grace):
     # Who may submit comes first: anyone else gets 403 whatever they sent (not a 409 or a
     # 422 that describes the questions).
     current = standing(conn, learner, assessment, grace)
-    questions = questions_sql.questions_of(conn, assessment["id"])
-    if not questions:
+    all_questions = questions_sql.questions_of(conn, assessment["id"])
+    if not all_questions:
         raise conflict("The assessment has no questions yet.")
     if answers is None and attempt_id is None:
         raise validation_failed({"answers": ["Missing data for required field."]})
-    errors = scoring.answer_errors(questions, answers or [])
+    # The attempt this submission closes (when it is the learner's): its paper says which
+    # questions it answers (contract section 13).
+    if attempt_id is not None:
+        named = attempt_to_answer(conn, learner, assessment, attempt_id, grace, missing_ok=True)
+    elif current.latest is not None and current.latest["status"] == "in_progress":
+        named = current.latest
+    else:
+        named = None
+    questions, answers = _paper_of(conn, assessment, named, all_questions, answers)
+    errors = scoring.answer_errors(questions, answers or [], unknown=_UNKNOWN if named is None or named["paper"] is None else _OFF_PAPER)
     if errors:
         raise validation_failed(errors, "The answers do not fit the assessment's questions.")
     if assessment["time_limit_minutes"] is not None and attempt_id is None:
         raise validation_failed({"attempt_id": ["A timed assessment is submitted with the attempt started for it."]})
+    if attempt_id is None and needs_attempt(conn, assessment):
+        raise validation_failed(
+            {"attempt_id": ["This assessment draws a paper per attempt (question groups or shuffles): submit the attempt started for it."]}
+        )
 
     if attempt_id is not None:
         attempt = attempt_to_answer(conn, learner, assessment, attempt_id, grace)
         if attempt["status"] != "in_progress":
             raise attempt_closed_error(conn, attempt)
         row = _close(conn, learner, assessment, current, questions, attempt, answers)
-    elif current.latest is not None and current.latest["status"] == "in_progress":
+    elif named is not None:
         # An attempt started earlier (POST /attempts) is the one this submission closes.
-        row = _close(conn, learner, assessment, current, questions, current.latest, answers)
+        row = _close(conn, learner, assessment, current, questions, named, answers)
     else:
         row = _submit_new_attempt(conn, learner, assessment, current, questions, answers)
     notes = question_notes(questions)
@@ -55,6 +68,26 @@ def submit_answers(conn, *, learner, assessment, answers, attempt_id, grace):
     # As the learner sees it: the attempt this submission used is counted, and none is in progress any more.
     view = visibility(assessment["review"], standing_of(current.policy, current.now, row["attempt_number"], False))
     return shown_submission(row, view, notes)
+
+
+_UNKNOWN = "Not a question of this assessment."
+_OFF_PAPER = "Not a question of this attempt's paper."
+
+
+def _paper_of(conn, assessment, attempt, all_questions, answers):
+    """(the questions the submission answers, its answers): those of the attempt's paper
+    when it has one, in the paper's order; answers to questions of the paper deleted since
+    the draw are dropped (they are no longer scored), as saved ones are."""
+    if attempt is None or attempt["paper"] is None:
+        return all_questions, answers
+    questions = questions_of_attempt(conn, assessment["id"], attempt, all_questions)
+    if not questions:
+        raise conflict("No question of this attempt's paper remains: each was deleted since it was drawn.")
+    if answers is None:
+        return questions, None
+    present = {question["id"] for question in all_questions}
+    gone = {entry["id"] for entry in attempt["paper"]["questions"]} - present
+    return questions, [item for item in answers if item["question_id"] not in gone]
 
 
 def _submit_new_attempt(conn, learner, assessment, current, questions, answers):
