@@ -18,7 +18,7 @@ from assessment_service.config import PROJECT_ROOT
 from assessment_service.platform.schema import apply_schema
 from tests.helpers.servers import Gunicorn
 
-from . import deadline, deliveries, explain, regrade, wrk
+from . import deadline, deliveries, explain, papers, regrade, wrk
 from . import seed as seeding
 from .machine import CpuMeter
 from .wrk import BENCH_DIR
@@ -66,10 +66,13 @@ class Load:
         self.args = args
         self.meter = None  # a CpuMeter of the server under test
 
-    def measure(self, name, url, **options):
+    def measure(self, name, url, warmup_env=None, **options):
+        """`warmup_env`: the warm-up's environment for the script, when it must not use the
+        measurement's requests (bench/papers.py)."""
         common = {"connections": self.args.connections, "threads": self.args.threads}
         if self.args.warmup:
-            wrk.run(self.wrk_path, name, url, seconds=self.args.warmup, **common, **options)
+            warmup_options = options if warmup_env is None else {**options, "env": warmup_env}
+            wrk.run(self.wrk_path, name, url, seconds=self.args.warmup, **common, **warmup_options)
         load_average = os.getloadavg()[0]
         self.meter.start()
         measurement = wrk.run(self.wrk_path, name, url, seconds=self.args.seconds, **common, **options)
@@ -133,7 +136,19 @@ def write_request_files(scratch, data):
     return files
 
 
-TABLE_ORDER = ("bare", "list", "get", "submit", "get_submission", "save_answers", "gradebook", "list_own", "list_all")
+TABLE_ORDER = (
+    "bare",
+    "list",
+    "get",
+    "submit",
+    "get_submission",
+    "save_answers",
+    "start_plain",
+    "start_pooled",
+    "gradebook",
+    "list_own",
+    "list_all",
+)
 
 
 def print_table(results, out=sys.stdout):
@@ -242,6 +257,8 @@ def main(argv=None):
             stored_small = seeding.count_submissions(dsn)
             print(f"bench: measuring with {stored_small:,} stored submissions", flush=True)
             results.update(measure_service(load, server.base_url, data, request_files, extra_lists))
+            # Starting an attempt, its paper drawn: plain 15 questions vs 3 groups x 20 pick 5.
+            results.update(papers.measure(load, server.base_url, data, scratch))
             report["results"] = {key: m.as_dict() for key, m in results.items()}
             report["stored_submissions"] = stored_small
             report["deadline"] = [deadline.measure(dsn, data.learner_ids, data.drafts_answers, workers=n) for n in (1,)]
@@ -280,6 +297,11 @@ def main(argv=None):
 
     report["seconds"] = round(time.monotonic() - started, 1)
     print_table(results)
+    if "start_pooled" in results:
+        plain, pooled = results["start_plain"], results["start_pooled"]
+        print(
+            f"papers: a pooled start's p50 is x{pooled.p50_ms / plain.p50_ms:.2f} a plain one's (p99 x{pooled.p99_ms / plain.p99_ms:.2f})"
+        )
     for run in report.get("deadline", []):
         print(
             f"deadline: {run['attempts']:,} attempts finalized by {run['workers']} worker(s) in {run['seconds']} s: {run['per_second']:,}/s"

@@ -1,5 +1,6 @@
 """The README's curl walk-through, run verbatim (bar the port) against a real gunicorn."""
 
+import ast
 import json
 import re
 import subprocess
@@ -86,6 +87,11 @@ def test_readme_walkthrough_works_as_written(live_server, database_dsn, db_conn,
     draft = json.loads(next(line for line in lines if line.startswith('{"attempt_id"')))
     assert draft["revision"] == 1
     assert "100.0" in lines[lines.index(next(line for line in lines if line.startswith('{"attempt_id"'))) + 1]
+    # Question pools: the learner's view, then the paper of two of the three statements, scored as drawn.
+    assert "2 10.0 0" in lines
+    paper = next(line for line in lines if line.startswith("paper: "))
+    assert len(ast.literal_eval(paper.removeprefix("paper: "))) == 2  # a printed Python list of prompts
+    assert lines[lines.index(paper) + 1] == "10.0"
     review = lines.index("after_last_attempt")
     book_row = json.loads(lines[review + 1])["data"][0]
     assert (book_row["score"], book_row["submissions_counted"], book_row["grading_method"]) == (50.0, 2, "average")
