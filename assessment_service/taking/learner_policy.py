@@ -3,6 +3,7 @@ whether a start would succeed now, judged as a start judges it (attempts.start_a
 
 from ..authoring.effective_policy import effective_policy
 from ..authoring.sql import overrides as overrides_sql
+from ..authoring.sql import question_groups as groups_sql
 from ..authoring.sql import questions as questions_sql
 from ..core.errors import ApiError, invalid_parameter, not_found
 from ..courses import sql as courses_sql
@@ -56,7 +57,15 @@ def _start_refusal(conn, assessment, enrollment, policy, now, attempts_used, lat
         return ApiError(409, "conflict", "The assessment has no questions yet.")
     if latest is not None and latest["status"] == "in_progress":
         return None  # a start returns the attempt in progress
-    return start_refusal(policy, now, attempts_used, last_ended_at(latest))
+    return start_refusal(policy, now, attempts_used, last_ended_at(latest)) or _undersized_group(conn, assessment)
+
+
+def _undersized_group(conn, assessment):
+    """The 409 of a start whose paper cannot be drawn (a group smaller than its pick_count), or None."""
+    for group in groups_sql.groups_of(conn, assessment["id"]):
+        if group["question_count"] < group["pick_count"]:
+            return ApiError(409, "conflict", f"The question group '{group['name']}' holds fewer questions than its pick_count.")
+    return None
 
 
 def _next_start(refusal, policy, latest):

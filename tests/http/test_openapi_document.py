@@ -18,7 +18,7 @@ from helpers.api import API
 from helpers.openapi import served_document
 
 METHODS = ("get", "post", "put", "patch", "delete")
-QUESTION_COMMON = {"id", "assessment_id", "type", "prompt", "points", "position", "created_at", "updated_at"}
+QUESTION_COMMON = {"id", "assessment_id", "type", "prompt", "points", "position", "group_id", "created_at", "updated_at"}
 
 
 @pytest.fixture(scope="module")
@@ -200,7 +200,7 @@ def test_a_question_body_is_one_schema_per_registered_type(spec):
     for kind, variant in variants.items():
         module = TYPES[kind]
         assert variant["properties"]["type"]["enum"] == [kind]
-        assert set(variant["properties"]) == {"type", "prompt", "points", "position", "feedback", *module.FIELDS}, kind
+        assert set(variant["properties"]) == {"type", "prompt", "points", "position", "feedback", "group_id", *module.FIELDS}, kind
         assert set(variant["required"]) == {"type", "prompt", *module.REQUIRED}, kind
         assert variant["additionalProperties"] is False
     assert variants["true_false"]["properties"]["correct_answer"]["type"] == "boolean"

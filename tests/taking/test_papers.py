@@ -107,6 +107,8 @@ def test_a_group_smaller_than_its_pick_count_cannot_be_started(testapp, pooled, 
     assert error["code"] == "conflict" and "'Pool'" in error["message"]
     assert error["details"] == {"group_id": pool["id"], "name": "Pool", "question_count": 5, "pick_count": 6}
     assert value(db_conn, "select count(*) from attempts") == 0
+    policy = testapp.get(assessment_url(assessment["id"], "policy"), headers=learner.headers).json
+    assert (policy["can_start"], policy["reason"]) == (False, "conflict")
 
 
 def test_draws_through_the_endpoint_cover_the_group_evenly(testapp, instructor, course, make_user, enroll):
