@@ -308,7 +308,10 @@ ROUTES = {
         ASSESSMENT + "/attempts", readers_of_a(OK), visible=_own_rows("attempt")
     ),
     ("GET", f"{API}/assessments/<id:assessment_id>/attempts/<id:attempt_id>"): Route(
-        ASSESSMENT + "/attempts/{attempt_learner}", readers_of_a(OK, readers=["admin", "instructor", "learner"])
+        # Its `questions` (the paper) carry answer keys for managers only.
+        ASSESSMENT + "/attempts/{attempt_learner}",
+        readers_of_a(OK, readers=["admin", "instructor", "learner"]),
+        keys_for_managers=True,
     ),
     # ------------------------------------------------------------ taking over time (section 14)
     ("PUT", f"{API}/assessments/<id:assessment_id>/overrides/<id:learner_id>"): Route(
