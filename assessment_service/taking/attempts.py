@@ -131,6 +131,10 @@ def paper_json(conn, assessment_id, attempt, with_key):
     questions = questions_of_attempt(conn, assessment_id, attempt)
     paper = attempt.get("paper")
     entries = {} if paper is None else {entry["id"]: entry for entry in paper["questions"]}
+    if paper is None and not with_key:
+        # No paper (an earlier version's attempt, or one a submission made): a learner sees
+        # what GET /assessments/{id} shows them, never a group's questions.
+        questions = [question for question in questions if question["group_id"] is None]
     return [arranged(question_json(question, with_key), entries.get(question["id"], {})) for question in questions]
 
 

@@ -245,3 +245,24 @@ def test_a_regrade_keeps_a_grouped_question_at_its_groups_points(testapp, pooled
     ]
     assert change["submission_id"] == submission["id"]
     assert Decimal(str(change["new_score"])) == Decimal("85.71")  # 6 of 7 points: two questions at the group's 3 each
+
+
+def test_a_draft_ignores_a_question_deleted_since_the_draw(testapp, pooled, instructor, learner, db_conn):
+    assessment, _, plain, _ = pooled
+    attempt = start(testapp, learner, assessment).json
+    ids = paper_ids(read(testapp, learner, assessment, attempt))
+    deleted = next(qid for qid in ids if qid != plain["id"])
+    testapp.delete(assessment_url(assessment["id"], "questions", deleted), headers=instructor.headers, status=204)
+    url = assessment_url(assessment["id"], "attempts", attempt["id"], "answers")
+    body = {"answers": [{"question_id": deleted, "answer": True}, {"question_id": plain["id"], "answer": True}]}
+    saved = testapp.patch_json(url, body, headers=learner.headers).json
+    assert saved["answers"] == [{"question_id": plain["id"], "answer": True}]
+
+
+def test_an_attempt_without_a_paper_shows_a_learner_no_grouped_question(testapp, pooled, learner, instructor, db_conn):
+    assessment, _, plain, grouped = pooled
+    attempt = start(testapp, learner, assessment).json
+    with db_conn.cursor() as cur:  # as attempts of earlier versions are
+        cur.execute("update attempts set paper = null where id = %s", (attempt["id"],))
+    assert paper_ids(read(testapp, learner, assessment, attempt)) == [plain["id"]]
+    assert len(paper_ids(read(testapp, instructor, assessment, attempt))) == 1 + len(grouped)
