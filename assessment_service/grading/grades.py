@@ -11,7 +11,7 @@ changes writes grade.updated, as a manager's GET shows it (its aggregate id:
 from ..authoring.effective_policy import effective_policy
 from ..authoring.sql import assessments as assessments_sql
 from ..courses.permissions import enrollment_of, may_manage_course
-from ..events.outbox import record
+from ..events.outbox import record_all
 from . import grades_sql as sql
 from .grading_methods import grade_of
 from .review import FULL_VIEW, needs_standing, reviewed_grade, standing_of, visibility
@@ -49,8 +49,11 @@ def _store(conn, assessment, learner_ids):
         for learner_id, submissions in by_learner.items()
     }
     changed = sql.store_grades(conn, assessment_id=assessment["id"], grades=grades)
-    for row in sql.grades_of(conn, assessment_id=assessment["id"], learner_ids=changed) if changed else ():
-        record(conn, "grade.updated", f"{row['assessment_id']}:{row['learner_id']}", grade_json(row, full_view=True))
+    if changed:
+        rows = sql.grades_of(conn, assessment_id=assessment["id"], learner_ids=changed)
+        record_all(
+            conn, [("grade.updated", f"{row['assessment_id']}:{row['learner_id']}", grade_json(row, full_view=True)) for row in rows]
+        )
     return changed
 
 

@@ -19,7 +19,7 @@ from ..authoring.sql import assessments as assessments_sql
 from ..authoring.sql import questions as questions_sql
 from ..core.errors import conflict, not_found, validation_failed
 from ..core.ids import new_id
-from ..events.outbox import record
+from ..events.outbox import record, record_all
 from . import regrades_sql as sql
 from . import sql as submissions_sql
 from .grades import refresh_grades
@@ -155,8 +155,8 @@ def _record_rescored(conn, assessment_id, submission_ids):
     if not submission_ids:
         return
     notes = question_notes(questions_sql.question_notes(conn, assessment_id))
-    for row in submissions_sql.submissions_by_id(conn, sorted(submission_ids)):
-        record(conn, "submission.rescored", row["id"], shown_submission(row, FULL_VIEW, notes))
+    rows = submissions_sql.submissions_by_id(conn, sorted(submission_ids))
+    record_all(conn, [("submission.rescored", row["id"], shown_submission(row, FULL_VIEW, notes)) for row in rows])
 
 
 def set_result(conn, user, assessment, submission_id, question_id, points_earned, reason):

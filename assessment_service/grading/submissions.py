@@ -49,8 +49,13 @@ def submission_json(row):
 
 def record_created(conn, submission, notes):
     """Write submission.created for a submission just stored, in the transaction that stores
-    it: as a manager's GET shows it (`notes`: its questions' authoring.questions.question_notes)."""
-    record(conn, "submission.created", submission["id"], shown_submission(submission, FULL_VIEW, notes))
+    it (`notes`: its questions' authoring.questions.question_notes)."""
+    record(conn, *created_event(submission, notes))
+
+
+def created_event(submission, notes):
+    """submission.created for outbox.record_all: the submission as a manager's GET shows it."""
+    return "submission.created", submission["id"], shown_submission(submission, FULL_VIEW, notes)
 
 
 def notes_for(conn, assessment_id, view):
