@@ -50,8 +50,7 @@ def finalize_all(conn, assessment, attempts, *, questions=None):
         events.append(created_event(submission, notes))
         events.append(_finalized_event({**attempt, "status": "submitted", "submitted_at": submission["submitted_at"]}))
     # After the submissions: a grade row is locked after its learner's attempt, as requests do.
-    refresh_grades(conn, assessment, [attempt["learner_id"] for attempt in attempts])
-    record_all(conn, events)
+    refresh_grades(conn, assessment, [attempt["learner_id"] for attempt in attempts], events=events)
     return submissions
 
 
