@@ -14,11 +14,11 @@ from ..authoring.sql import assessments as assessments_sql
 from ..authoring.sql import overrides as overrides_sql
 from ..authoring.sql import questions as questions_sql
 from ..core.ids import new_id
-from ..events.outbox import record
+from ..events.outbox import record_all
 from ..grading import scoring
 from ..grading import sql as submissions_sql
 from ..grading.grades import refresh_grades
-from ..grading.submissions import record_created
+from ..grading.submissions import created_event
 from ..platform import db
 from . import sql
 from .answers import usable_answers
@@ -27,37 +27,58 @@ from .answers import usable_answers
 def finalize(conn, assessment, attempt, *, questions=None):
     """Finalize one due attempt, locked by the caller (the assessment share-locked too);
     the submission made, or None when the attempt expired without one."""
-    # The attempt's paper's questions (all of the assessment's for one without a paper).
+    return finalize_all(conn, assessment, [attempt], questions=questions)[0]
+
+
+def finalize_all(conn, assessment, attempts, *, questions=None):
+    """finalize() for each of `attempts` (of one assessment), their grades and events
+    written once for all of them: a submission made or None for each. Each attempt is
+    scored against its paper's questions (all of the assessment's for one without a
+    paper); one whose paper has no question left (each deleted since) expires."""
     from .attempts import questions_of_attempt  # attempts imports this module
 
-    questions = questions_of_attempt(conn, assessment["id"], attempt, questions)
-    if assessment["on_expiry"] == "discard" or not questions:
-        sql.expire_attempts(conn, [attempt["id"]])
-        _record_finalized(conn, {**attempt, "status": "expired"})
-        return None
-    override = overrides_sql.get_override(conn, assessment_id=assessment["id"], learner_id=attempt["learner_id"])
-    answers = usable_answers(questions, attempt["saved_answers"])
-    submission = submissions_sql.insert_submission_closing_attempt(
+    if questions is None:
+        questions = questions_sql.questions_of(conn, assessment["id"])
+    papers = {attempt["id"]: questions_of_attempt(conn, assessment["id"], attempt, questions) for attempt in attempts}
+    discarded = [attempt for attempt in attempts if assessment["on_expiry"] == "discard" or not papers[attempt["id"]]]
+    if discarded:
+        sql.expire_attempts(conn, [attempt["id"] for attempt in discarded])
+        record_all(conn, [_finalized_event({**attempt, "status": "expired"}) for attempt in discarded])
+    discarded_ids = {attempt["id"] for attempt in discarded}
+    scored = [attempt for attempt in attempts if attempt["id"] not in discarded_ids]
+    if not scored:
+        return [None] * len(attempts)
+    notes = question_notes(questions)
+    overrides = overrides_sql.overrides_of(conn, assessment_id=assessment["id"], learner_ids=[attempt["learner_id"] for attempt in scored])
+    made, events = {}, []
+    for attempt in scored:
+        submission = _submit_saved(conn, assessment, attempt, papers[attempt["id"]], overrides.get(attempt["learner_id"]))
+        made[attempt["id"]] = submission
+        events.append(created_event(submission, notes))
+        events.append(_finalized_event({**attempt, "status": "submitted", "submitted_at": submission["submitted_at"]}))
+    # After the submissions: a grade row is locked after its learner's attempt, as requests do.
+    refresh_grades(conn, assessment, [attempt["learner_id"] for attempt in scored], events=events)
+    return [made.get(attempt["id"]) for attempt in attempts]
+
+
+def _submit_saved(conn, assessment, attempt, questions, override):
+    return submissions_sql.insert_submission_closing_attempt(
         conn,
         attempt_id=attempt["id"],
         submission_id=new_id("sub"),
         assessment_id=assessment["id"],
         learner_id=attempt["learner_id"],
-        scored=scoring.score_submission(questions, answers, assessment["passing_score"]),
+        scored=scoring.score_submission(questions, usable_answers(questions, attempt["saved_answers"]), assessment["passing_score"]),
         due_at=effective_policy(assessment, override).due_at,
         by_deadline=True,
     )
-    refresh_grades(conn, assessment, [attempt["learner_id"]])
-    record_created(conn, submission, question_notes(questions))
-    _record_finalized(conn, {**attempt, "status": "submitted", "submitted_at": submission["submitted_at"]})
-    return submission
 
 
-def _record_finalized(conn, attempt):
-    """Write attempt.finalized for an attempt the deadline just ended (`attempt`: as it is now)."""
+def _finalized_event(attempt):
+    """attempt.finalized for an attempt the deadline just ended (`attempt`: as it is now)."""
     from .attempts import attempt_json  # attempts imports this module
 
-    record(conn, "attempt.finalized", attempt["id"], attempt_json(attempt))
+    return "attempt.finalized", attempt["id"], attempt_json(attempt)
 
 
 def settle(conn, assessment, attempt, grace):
@@ -97,10 +118,8 @@ def finalize_due_attempts(conn, *, grace, limit=200):
         assessment = assessments_sql.assessment_with_enrollment(conn, assessment_id=assessment_id, user_id=None, for_share=True)
         if assessment is not None:
             questions = questions_sql.questions_of(conn, assessment_id)
-            for attempt in sql.lock_due_attempts(conn, attempt_ids=attempt_ids, grace=grace):
-                if finalize(conn, assessment, attempt, questions=questions) is None:
-                    expired += 1
-                else:
-                    submitted += 1
+            made = finalize_all(conn, assessment, sql.lock_due_attempts(conn, attempt_ids=attempt_ids, grace=grace), questions=questions)
+            submitted += sum(submission is not None for submission in made)
+            expired += made.count(None)
         conn.commit()
     return submitted, expired
