@@ -5,8 +5,10 @@ the draw."""
 from collections import Counter
 from decimal import Decimal
 
+import psycopg2
 import pytest
 
+from assessment_service.taking.deadline import finalize_due_attempts
 from helpers.api import add_question, assessment_url, create_assessment, exact, ordering, right_answer, single_choice, true_false
 from helpers.db import value
 
@@ -266,3 +268,34 @@ def test_an_attempt_without_a_paper_shows_a_learner_no_grouped_question(testapp,
         cur.execute("update attempts set paper = null where id = %s", (attempt["id"],))
     assert paper_ids(read(testapp, learner, assessment, attempt)) == [plain["id"]]
     assert len(paper_ids(read(testapp, instructor, assessment, attempt))) == 1 + len(grouped)
+
+
+def test_the_worker_scores_each_attempt_of_a_batch_against_its_own_paper(
+    testapp, app, instructor, course, make_user, enroll, db_conn, database_dsn
+):
+    assessment = create_assessment(testapp, instructor, course["id"], time_limit_minutes=5)
+    pool = group(testapp, instructor, assessment, pick_count=1, points_per_question=2)
+    for _ in range(4):
+        add_question(testapp, instructor, assessment["id"], true_false(group_id=pool["id"]))
+    drawn = {}
+    for _ in range(4):
+        learner = make_user("learner")
+        enroll(course["id"], learner)
+        attempt = start(testapp, learner, assessment).json
+        (question_id,) = paper_ids(read(testapp, learner, assessment, attempt))
+        url = assessment_url(assessment["id"], "attempts", attempt["id"], "answers")
+        testapp.patch_json(url, {"answers": [{"question_id": question_id, "answer": True}]}, headers=learner.headers)
+        drawn[attempt["id"]] = question_id
+    with db_conn.cursor() as cur:
+        cur.execute("update attempts set expires_at = now() - interval '1 minute' where assessment_id = %s", (assessment["id"],))
+    conn = psycopg2.connect(database_dsn)
+    try:
+        with app.app_context():
+            assert finalize_due_attempts(conn, grace=0) == (4, 0)
+    finally:
+        conn.close()
+    with db_conn.cursor() as cur:
+        cur.execute("select attempt_id, results, points_possible, score from submissions where assessment_id = %s", (assessment["id"],))
+        stored = cur.fetchall()
+    assert {attempt_id: [r["question_id"] for r in results] for attempt_id, results, _, _ in stored} == {a: [q] for a, q in drawn.items()}
+    assert {(possible, score) for _, _, possible, score in stored} == {(Decimal("2.00"), Decimal("100.00"))}
