@@ -4,6 +4,7 @@ from psycopg2.extras import Json
 
 from ...core.jsonio import dumps
 from ...platform.sql import execute, fetch_all, fetch_one, fetch_value
+from ...platform.statements import Statement
 
 QUESTION_COLUMNS = "id, assessment_id, position, type, prompt, points, spec, feedback, created_at, updated_at"
 
@@ -23,18 +24,20 @@ def question_totals(conn, assessment_id):
     return row["question_count"], row["points_possible"]
 
 
+QUESTIONS_OF = Statement(
+    "questions_of",
+    f"""
+    select {QUESTION_COLUMNS}
+    from questions
+    where assessment_id = %(id)s
+    order by position
+    """,
+)
+
+
 def questions_of(conn, assessment_id):
     """The assessment's questions in position order (served by questions_assessment_position_key)."""
-    return fetch_all(
-        conn,
-        f"""
-        select {QUESTION_COLUMNS}
-        from questions
-        where assessment_id = %(id)s
-        order by position
-        """,
-        {"id": assessment_id},
-    )
+    return fetch_all(conn, QUESTIONS_OF, {"id": assessment_id})
 
 
 def get_question(conn, *, assessment_id, question_id):

@@ -1,6 +1,15 @@
 """SQL for the outbox (events) and the feed's order (event_feed, event_feed_horizon)."""
 
 from ...platform.sql import execute, fetch_all, fetch_one, fetch_value
+from ...platform.statements import Statement
+
+INSERT_EVENT = Statement(
+    "insert_event",
+    """
+    insert into events (id, aggregatetype, aggregateid, type, payload)
+    values (%(event_id)s, %(aggregate_type)s, %(aggregate_id)s, %(event_type)s, %(payload)s)
+    """,
+)
 
 
 def insert_event(conn, *, event_id, aggregate_type, aggregate_id, event_type, payload):
@@ -8,10 +17,7 @@ def insert_event(conn, *, event_id, aggregate_type, aggregate_id, event_type, pa
     deliveries are made from the feed by the worker, deliveries.fan_out)."""
     execute(
         conn,
-        """
-        insert into events (id, aggregatetype, aggregateid, type, payload)
-        values (%(event_id)s, %(aggregate_type)s, %(aggregate_id)s, %(event_type)s, %(payload)s)
-        """,
+        INSERT_EVENT,
         {
             "event_id": event_id,
             "aggregate_type": aggregate_type,
