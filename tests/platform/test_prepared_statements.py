@@ -30,7 +30,7 @@ WRITE_PATH = {
     "lock_grades",
     "submissions_to_grade",
     "store_grades",
-    "grades_of",
+    "grade_of",
 }
 
 
@@ -126,6 +126,24 @@ def test_hot_statements_are_prepared_on_first_use_and_reused(app, testapp, learn
     # The same prepared statements ran again: none prepared anew.
     assert after["user_for_token"] == (before["user_for_token"][0], before["user_for_token"][1] + 4)
     assert after["assessment_with_questions"] == (before["assessment_with_questions"][0], before["assessment_with_questions"][1] + 1)
+
+
+def test_the_write_path_keeps_its_generic_plans(app, testapp, make_user, course, enroll, quiz):
+    """PostgreSQL plans a prepared statement's first five runs for their parameters, then
+    keeps one generic plan unless it looks costlier: none of a submission's statements
+    should be planned on every run (grading.grades_sql.GRADE_OF says why one was)."""
+    assessment, questions = quiz
+    for _ in range(8):
+        learner = make_user("learner")
+        enroll(course["id"], learner)
+        submit(testapp, learner, assessment["id"], answers(questions), status=201)
+    planned_every_time = set()
+    for conn in pooled_connections(app):
+        with conn.cursor() as cur:
+            cur.execute("select name, custom_plans from pg_prepared_statements where generic_plans + custom_plans >= 8")
+            planned_every_time |= {base_name(name) for name, custom in cur.fetchall() if custom > 5}
+        conn.rollback()
+    assert planned_every_time & WRITE_PATH == set()
 
 
 def test_off_runs_the_same_statements_as_text(make_app, learner, quiz, db_conn):
