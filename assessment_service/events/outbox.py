@@ -21,16 +21,23 @@ EVENT_TYPES = {
 def record(conn, event_type, aggregate_id, data):
     """Write an event in the caller's transaction; its id. `data` is the object as a
     manager's GET shows it. (The worker makes its webhook deliveries once it is committed.)"""
-    event_id = new_id("evt")
-    sql.insert_event(
-        conn,
-        event_id=event_id,
-        aggregate_type=EVENT_TYPES[event_type],
-        aggregate_id=aggregate_id,
-        event_type=event_type,
-        payload=dumps(data),
-    )
-    return event_id
+    return record_all(conn, [(event_type, aggregate_id, data)])[0]
+
+
+def record_all(conn, events):
+    """record() for each (event_type, aggregate_id, data) of `events`, in one statement
+    (a batch of the deadline's or a regrade's changes pays one round trip); their ids."""
+    event_ids = [new_id("evt") for _ in events]
+    if events:
+        sql.insert_events(
+            conn,
+            event_ids=event_ids,
+            aggregate_types=[EVENT_TYPES[event_type] for event_type, _, _ in events],
+            aggregate_ids=[aggregate_id for _, aggregate_id, _ in events],
+            event_types=[event_type for event_type, _, _ in events],
+            payloads=[dumps(data) for _, _, data in events],
+        )
+    return event_ids
 
 
 def event_document(*, event_id, event_type, created_at, payload):

@@ -11,7 +11,7 @@ changes writes grade.updated, as a manager's GET shows it (its aggregate id:
 from ..authoring.effective_policy import effective_policy
 from ..authoring.sql import assessments as assessments_sql
 from ..courses.permissions import enrollment_of, may_manage_course
-from ..events.outbox import record
+from ..events.outbox import record_all
 from . import grades_sql as sql
 from .grading_methods import grade_of
 from .review import FULL_VIEW, needs_standing, reviewed_grade, standing_of, visibility
@@ -23,24 +23,27 @@ _POLICY_SETTINGS = ("max_attempts", "time_limit_minutes", "available_from", "ava
 _OVERRIDE_SETTINGS = ("extra_attempts", "available_from", "available_until", "due_at")
 
 
-def refresh_grades(conn, assessment, learner_ids):
+def refresh_grades(conn, assessment, learner_ids, *, events=()):
     """Recompute and store these learners' grades on `assessment` (a row with
-    grading_method and passing_score) from their submissions; the ids whose grade changed."""
+    grading_method and passing_score) from their submissions; the ids whose grade changed.
+    `events`: the change's own events (outbox.record_all), written in one statement with
+    the grades'."""
     learner_ids = sorted(set(learner_ids))
     if not learner_ids:
+        record_all(conn, list(events))
         return []
     sql.lock_grades(conn, assessment_id=assessment["id"], learner_ids=learner_ids)
-    return _store(conn, assessment, learner_ids)
+    return _store(conn, assessment, learner_ids, events)
 
 
 def refresh_all_grades(conn, assessment):
     """refresh_grades for every learner with a submission on the assessment."""
     learner_ids = sql.lock_all_grades(conn, assessment_id=assessment["id"])
     sql.lock_grades(conn, assessment_id=assessment["id"], learner_ids=learner_ids)
-    return _store(conn, assessment, sorted(learner_ids))
+    return _store(conn, assessment, sorted(learner_ids), ())
 
 
-def _store(conn, assessment, learner_ids):
+def _store(conn, assessment, learner_ids, events):
     by_learner = {learner_id: [] for learner_id in learner_ids}
     for submission in sql.submissions_to_grade(conn, assessment_id=assessment["id"], learner_ids=learner_ids):
         by_learner[submission["learner_id"]].append(submission)
@@ -49,8 +52,9 @@ def _store(conn, assessment, learner_ids):
         for learner_id, submissions in by_learner.items()
     }
     changed = sql.store_grades(conn, assessment_id=assessment["id"], grades=grades)
-    for row in sql.grades_of(conn, assessment_id=assessment["id"], learner_ids=changed) if changed else ():
-        record(conn, "grade.updated", f"{row['assessment_id']}:{row['learner_id']}", grade_json(row, full_view=True))
+    rows = sql.grades_of(conn, assessment_id=assessment["id"], learner_ids=changed) if changed else []
+    updated = [("grade.updated", f"{row['assessment_id']}:{row['learner_id']}", grade_json(row, full_view=True)) for row in rows]
+    record_all(conn, [*events, *updated])
     return changed
 
 

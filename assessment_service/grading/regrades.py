@@ -140,8 +140,8 @@ def _apply_batch(conn, regrade, size):
         if changes_anything(submission, after):
             changes.append((row, after))
     written = set(sql.store_rescored(conn, changes, changed_by=regrade["created_by"], reason=regrade["reason"], regrade_id=regrade["id"]))
-    _record_rescored(conn, assessment["id"], written)
-    refresh_grades(conn, assessment, {row["learner_id"] for row, _ in changes if row["id"] in written})
+    rescored = _rescored_events(conn, assessment["id"], written)
+    refresh_grades(conn, assessment, {row["learner_id"] for row, _ in changes if row["id"] in written}, events=rescored)
     done = len(batch) < size
     sql.advance(conn, regrade["id"], last=batch[-1] if batch else None, processed=len(batch), changed=len(written), done=done)
     if done:
@@ -150,13 +150,13 @@ def _apply_batch(conn, regrade, size):
     return max(len(batch), 1)
 
 
-def _record_rescored(conn, assessment_id, submission_ids):
+def _rescored_events(conn, assessment_id, submission_ids):
     """submission.rescored for each submission just changed, as a manager's GET shows it."""
     if not submission_ids:
-        return
+        return []
     notes = question_notes(questions_sql.question_notes(conn, assessment_id))
-    for row in submissions_sql.submissions_by_id(conn, sorted(submission_ids)):
-        record(conn, "submission.rescored", row["id"], shown_submission(row, FULL_VIEW, notes))
+    rows = submissions_sql.submissions_by_id(conn, sorted(submission_ids))
+    return [("submission.rescored", row["id"], shown_submission(row, FULL_VIEW, notes)) for row in rows]
 
 
 def set_result(conn, user, assessment, submission_id, question_id, points_earned, reason):
@@ -180,8 +180,7 @@ def set_result(conn, user, assessment, submission_id, question_id, points_earned
     after = scored(results, assessment["passing_score"])
     if changes_anything(submission, after):
         sql.store_rescored(conn, [(row, after)], changed_by=user["id"], reason=reason, regrade_id=None)
-        _record_rescored(conn, assessment["id"], [row["id"]])
-        refresh_grades(conn, assessment, [row["learner_id"]])
+        refresh_grades(conn, assessment, [row["learner_id"]], events=_rescored_events(conn, assessment["id"], [row["id"]]))
 
 
 def history_json(entry, view):

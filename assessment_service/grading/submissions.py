@@ -3,7 +3,6 @@
 from ..authoring.questions import question_notes
 from ..authoring.sql import questions as questions_sql
 from ..core.errors import invalid_parameter
-from ..events.outbox import record
 from ..http.pagination import encoded
 from . import sql
 from .review import FULL_VIEW, reviewed_submission
@@ -47,10 +46,11 @@ def submission_json(row):
     }
 
 
-def record_created(conn, submission, notes):
-    """Write submission.created for a submission just stored, in the transaction that stores
-    it: as a manager's GET shows it (`notes`: its questions' authoring.questions.question_notes)."""
-    record(conn, "submission.created", submission["id"], shown_submission(submission, FULL_VIEW, notes))
+def created_event(submission, notes):
+    """submission.created for a submission just stored, for outbox.record_all in the
+    transaction that stores it: as a manager's GET shows it (`notes`: its questions'
+    authoring.questions.question_notes)."""
+    return "submission.created", submission["id"], shown_submission(submission, FULL_VIEW, notes)
 
 
 def notes_for(conn, assessment_id, view):

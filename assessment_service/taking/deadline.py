@@ -14,11 +14,11 @@ from ..authoring.sql import assessments as assessments_sql
 from ..authoring.sql import overrides as overrides_sql
 from ..authoring.sql import questions as questions_sql
 from ..core.ids import new_id
-from ..events.outbox import record
+from ..events.outbox import record_all
 from ..grading import scoring
 from ..grading import sql as submissions_sql
 from ..grading.grades import refresh_grades
-from ..grading.submissions import record_created
+from ..grading.submissions import created_event
 from ..platform import db
 from . import sql
 from .answers import usable_answers
@@ -27,35 +27,51 @@ from .answers import usable_answers
 def finalize(conn, assessment, attempt, *, questions=None):
     """Finalize one due attempt, locked by the caller (the assessment share-locked too);
     the submission made, or None when the attempt expired without one."""
+    return finalize_all(conn, assessment, [attempt], questions=questions)[0]
+
+
+def finalize_all(conn, assessment, attempts, *, questions=None):
+    """finalize() for each of `attempts` (of one assessment), their grades and events
+    written once for all of them: a submission made or None for each."""
     if questions is None:
         questions = questions_sql.questions_of(conn, assessment["id"])
     if assessment["on_expiry"] == "discard" or not questions:
-        sql.expire_attempts(conn, [attempt["id"]])
-        _record_finalized(conn, {**attempt, "status": "expired"})
-        return None
-    override = overrides_sql.get_override(conn, assessment_id=assessment["id"], learner_id=attempt["learner_id"])
-    answers = usable_answers(questions, attempt["saved_answers"])
-    submission = submissions_sql.insert_submission_closing_attempt(
+        sql.expire_attempts(conn, [attempt["id"] for attempt in attempts])
+        record_all(conn, [_finalized_event({**attempt, "status": "expired"}) for attempt in attempts])
+        return [None] * len(attempts)
+    notes = question_notes(questions)
+    overrides = overrides_sql.overrides_of(
+        conn, assessment_id=assessment["id"], learner_ids=[attempt["learner_id"] for attempt in attempts]
+    )
+    submissions, events = [], []
+    for attempt in attempts:
+        submission = _submit_saved(conn, assessment, attempt, questions, overrides.get(attempt["learner_id"]))
+        submissions.append(submission)
+        events.append(created_event(submission, notes))
+        events.append(_finalized_event({**attempt, "status": "submitted", "submitted_at": submission["submitted_at"]}))
+    # After the submissions: a grade row is locked after its learner's attempt, as requests do.
+    refresh_grades(conn, assessment, [attempt["learner_id"] for attempt in attempts], events=events)
+    return submissions
+
+
+def _submit_saved(conn, assessment, attempt, questions, override):
+    return submissions_sql.insert_submission_closing_attempt(
         conn,
         attempt_id=attempt["id"],
         submission_id=new_id("sub"),
         assessment_id=assessment["id"],
         learner_id=attempt["learner_id"],
-        scored=scoring.score_submission(questions, answers, assessment["passing_score"]),
+        scored=scoring.score_submission(questions, usable_answers(questions, attempt["saved_answers"]), assessment["passing_score"]),
         due_at=effective_policy(assessment, override).due_at,
         by_deadline=True,
     )
-    refresh_grades(conn, assessment, [attempt["learner_id"]])
-    record_created(conn, submission, question_notes(questions))
-    _record_finalized(conn, {**attempt, "status": "submitted", "submitted_at": submission["submitted_at"]})
-    return submission
 
 
-def _record_finalized(conn, attempt):
-    """Write attempt.finalized for an attempt the deadline just ended (`attempt`: as it is now)."""
+def _finalized_event(attempt):
+    """attempt.finalized for an attempt the deadline just ended (`attempt`: as it is now)."""
     from .attempts import attempt_json  # attempts imports this module
 
-    record(conn, "attempt.finalized", attempt["id"], attempt_json(attempt))
+    return "attempt.finalized", attempt["id"], attempt_json(attempt)
 
 
 def settle(conn, assessment, attempt, grace):
@@ -95,10 +111,8 @@ def finalize_due_attempts(conn, *, grace, limit=200):
         assessment = assessments_sql.assessment_with_enrollment(conn, assessment_id=assessment_id, user_id=None, for_share=True)
         if assessment is not None:
             questions = questions_sql.questions_of(conn, assessment_id)
-            for attempt in sql.lock_due_attempts(conn, attempt_ids=attempt_ids, grace=grace):
-                if finalize(conn, assessment, attempt, questions=questions) is None:
-                    expired += 1
-                else:
-                    submitted += 1
+            made = finalize_all(conn, assessment, sql.lock_due_attempts(conn, attempt_ids=attempt_ids, grace=grace), questions=questions)
+            submitted += sum(submission is not None for submission in made)
+            expired += made.count(None)
         conn.commit()
     return submitted, expired

@@ -9,7 +9,7 @@ from ..grading import scoring
 from ..grading import sql as submissions_sql
 from ..grading.grades import refresh_grades
 from ..grading.review import standing_of, visibility
-from ..grading.submissions import record_created, shown_submission
+from ..grading.submissions import created_event, shown_submission
 from .answers import merged_answers
 from .attempts import attempt_closed_error, attempt_to_answer
 from .policy import attempts_refusal, cooldown_refusal, window_refusal
@@ -50,8 +50,7 @@ def submit_answers(conn, *, learner, assessment, answers, attempt_id, grace):
     else:
         row = _submit_new_attempt(conn, learner, assessment, current, questions, answers)
     notes = question_notes(questions)
-    record_created(conn, row, notes)
-    refresh_grades(conn, assessment, [learner["id"]])
+    refresh_grades(conn, assessment, [learner["id"]], events=[created_event(row, notes)])
     # As the learner sees it: the attempt this submission used is counted, and none is in progress any more.
     view = visibility(assessment["review"], standing_of(current.policy, current.now, row["attempt_number"], False))
     return shown_submission(row, view, notes)

@@ -5,6 +5,7 @@ part way writes none."""
 import psycopg2
 import pytest
 
+from assessment_service.taking.deadline import finalize_due_attempts
 from helpers.api import API, assessment_url, assessment_with_questions, submit, true_false
 from helpers.db import value
 from helpers.events import stored_events
@@ -73,6 +74,47 @@ def test_the_deadline_writes_attempt_finalized_and_its_submission(testapp, instr
         assert finalized["status"] == "submitted" and submission["finalized_by"] == "deadline"
         shown = testapp.get(assessment_url(assessment["id"], "submissions", submission["id"]), headers=instructor.headers).json
         assert submission == shown
+
+
+def test_the_worker_finalizing_a_batch_writes_each_attempts_events_and_grade(
+    testapp, app, instructor, course, make_user, enroll, database_dsn, db_conn
+):
+    learners = [make_user() for _ in range(3)]
+    for learner in learners:
+        enroll(course["id"], learner)
+    assessment, (question,) = assessment_with_questions(testapp, instructor, course["id"], [true_false()], time_limit_minutes=10)
+    override = {"due_at": "2000-01-01T00:00:00Z"}  # the second learner's is past: their submission is late
+    testapp.put_json(assessment_url(assessment["id"], "overrides", learners[1].id), override, headers=instructor.headers)
+    attempts = [
+        testapp.post(assessment_url(assessment["id"], "attempts"), headers=learner.headers, status=201).json for learner in learners
+    ]
+    for learner, attempt, answer in zip(learners, attempts, [True, False, True]):
+        testapp.patch_json(
+            assessment_url(assessment["id"], "attempts", attempt["id"], "answers"),
+            {"answers": [{"question_id": question["id"], "answer": answer}]},
+            headers=learner.headers,
+        )
+    with db_conn.cursor() as cur:
+        cur.execute("update attempts set expires_at = now() - interval '1 minute' where assessment_id = %s", (assessment["id"],))
+
+    conn = psycopg2.connect(database_dsn)
+    try:
+        with app.app_context():
+            assert finalize_due_attempts(conn, grace=0) == (3, 0)
+    finally:
+        conn.close()
+
+    finalized = {event["id"]: event for event in events_of(db_conn, "attempt.finalized")}
+    made = {event["learner_id"]: event for event in events_of(db_conn, "submission.created")}
+    grades = {event["learner_id"]: event for event in events_of(db_conn, "grade.updated")}
+    for learner, attempt in zip(learners, attempts):
+        shown = testapp.get(assessment_url(assessment["id"], "attempts", attempt["id"]), headers=instructor.headers).json
+        assert finalized[attempt["id"]] == shown and shown["status"] == "submitted"
+        submission = testapp.get(assessment_url(assessment["id"], "submissions", made[learner.id]["id"]), headers=instructor.headers).json
+        assert made[learner.id] == submission and submission["finalized_by"] == "deadline"
+        assert grades[learner.id] == testapp.get(assessment_url(assessment["id"], "grades", learner.id), headers=instructor.headers).json
+    assert [made[learner.id]["late"] for learner in learners] == [False, True, False]
+    assert [made[learner.id]["score"] for learner in learners] == [100, 0, 100]
 
 
 def test_a_grade_that_moves_writes_grade_updated_and_one_that_stays_writes_none(testapp, quiz, learner, instructor, db_conn):

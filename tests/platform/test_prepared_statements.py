@@ -26,7 +26,7 @@ WRITE_PATH = {
     "attempt_ledger",
     "questions_of",
     "insert_submission_with_new_attempt",
-    "insert_event",
+    "insert_events",
     "lock_grades",
     "submissions_to_grade",
     "store_grades",

@@ -1,6 +1,6 @@
 """SQL for overrides: one learner's accommodations on one assessment."""
 
-from ...platform.sql import fetch_one, fetch_page
+from ...platform.sql import fetch_all, fetch_one, fetch_page
 from ...platform.statements import Statement
 
 SETTINGS = ("extra_attempts", "extra_time_minutes", "time_multiplier", "available_from", "available_until", "due_at", "reason")
@@ -38,6 +38,21 @@ GET_OVERRIDE = Statement(
 def get_override(conn, *, assessment_id, learner_id):
     """The learner's override, or None (served by overrides_learner_key)."""
     return fetch_one(conn, GET_OVERRIDE, {"assessment_id": assessment_id, "learner_id": learner_id})
+
+
+def overrides_of(conn, *, assessment_id, learner_ids):
+    """{learner_id: override} of those of these learners who have one."""
+    rows = fetch_all(
+        conn,
+        f"""
+        select {OVERRIDE_COLUMNS}
+        from overrides
+        where assessment_id = %(assessment_id)s
+          and learner_id = any(%(learner_ids)s::text[])
+        """,
+        {"assessment_id": assessment_id, "learner_ids": list(learner_ids)},
+    )
+    return {row["learner_id"]: row for row in rows}
 
 
 def delete_override(conn, *, assessment_id, learner_id):

@@ -3,27 +3,28 @@
 from ...platform.sql import execute, fetch_all, fetch_one, fetch_value
 from ...platform.statements import Statement
 
-INSERT_EVENT = Statement(
-    "insert_event",
+INSERT_EVENTS = Statement(
+    "insert_events",
     """
     insert into events (id, aggregatetype, aggregateid, type, payload)
-    values (%(event_id)s, %(aggregate_type)s, %(aggregate_id)s, %(event_type)s, %(payload)s)
+    select * from unnest(%(event_ids)s::text[], %(aggregate_types)s::text[], %(aggregate_ids)s::text[],
+                         %(event_types)s::text[], %(payloads)s::json[])
     """,
 )
 
 
-def insert_event(conn, *, event_id, aggregate_type, aggregate_id, event_type, payload):
-    """One row, nothing else: the cost a change pays for telling of itself (webhook
+def insert_events(conn, *, event_ids, aggregate_types, aggregate_ids, event_types, payloads):
+    """Rows, nothing else: the cost a change pays for telling of itself (webhook
     deliveries are made from the feed by the worker, deliveries.fan_out)."""
     execute(
         conn,
-        INSERT_EVENT,
+        INSERT_EVENTS,
         {
-            "event_id": event_id,
-            "aggregate_type": aggregate_type,
-            "aggregate_id": aggregate_id,
-            "event_type": event_type,
-            "payload": payload,
+            "event_ids": event_ids,
+            "aggregate_types": aggregate_types,
+            "aggregate_ids": aggregate_ids,
+            "event_types": event_types,
+            "payloads": payloads,
         },
     )
 
