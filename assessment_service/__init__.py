@@ -25,7 +25,7 @@ from .http.routing import IdConverter
 from .identity import routes as identity_routes
 from .identity.authentication import authenticate
 from .integrations import routes as integrations_routes
-from .platform import db, embedded, logs, metrics
+from .platform import db, embedded, logs, metrics, statements
 from .taking import routes as taking_routes
 
 ROOMS = (identity_routes, events_routes, courses_routes, authoring_routes, grading_routes, taking_routes, integrations_routes)
@@ -47,7 +47,13 @@ def create_app(config=None):
 
     dsn = config.DATABASE_URL or embedded.ensure_running(config.EMBEDDED_PGDATA)
     app.config["DATABASE_DSN"] = dsn
-    database = db.Database(dsn, pool_min=config.DB_POOL_MIN, pool_max=config.DB_POOL_MAX, connect_timeout=config.DB_CONNECT_TIMEOUT)
+    database = db.Database(
+        dsn,
+        pool_min=config.DB_POOL_MIN,
+        pool_max=config.DB_POOL_MAX,
+        connect_timeout=config.DB_CONNECT_TIMEOUT,
+        connection_factory=statements.connection_factory(config.DB_PREPARED_STATEMENTS),
+    )
     metrics.init_app(app)  # first: its after_request then runs last, after the commit
     logs.init_app(app)
     db.init_app(app, database, unavailable_response=errors.service_unavailable_response)

@@ -32,6 +32,9 @@ class Config:
         self.EMBEDDED_PGDATA = os.environ.get("EMBEDDED_PGDATA") or str(PROJECT_ROOT / ".pgdata")
         self.DB_POOL_MIN = _int("DB_POOL_MIN", 0)
         self.DB_POOL_MAX = _int("DB_POOL_MAX", 4)
+        # Server-side prepared statements for the hot statements (platform.statements); off
+        # behind a pooler that does not keep session state (PgBouncer in transaction mode).
+        self.DB_PREPARED_STATEMENTS = _bool("DB_PREPARED_STATEMENTS", True)
         # Seconds a request waits for a connection before answering 503.
         self.DB_CONNECT_TIMEOUT = _int("DB_CONNECT_TIMEOUT", 5)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()

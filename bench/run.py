@@ -91,6 +91,8 @@ def measure_service(load, base_url, data, request_files, extra_lists=None):
     api = f"{base_url}/api/v1"
     learner = [f"Authorization: Bearer {data.learner_tokens[0]}"]
     results = {}
+    # The cheapest authenticated request (one statement): the floor of this stack.
+    results["users_me"] = load.measure("GET /users/me (authentication only)", f"{api}/users/me", headers=learner)
     results["list"] = load.measure("GET /assessments?course_id=", f"{api}/assessments?course_id={data.course_id}", headers=learner)
     results["get"] = load.measure("GET /assessments/{id} (10 questions)", f"{api}/assessments/{data.assessment_id}", headers=learner)
     results["get_submission"] = load.measure(
@@ -138,6 +140,7 @@ def write_request_files(scratch, data):
 
 TABLE_ORDER = (
     "bare",
+    "users_me",
     "list",
     "get",
     "submit",
@@ -152,9 +155,11 @@ TABLE_ORDER = (
 
 
 def print_table(results, out=sys.stdout):
-    """The table; "others" is the share of the machine's CPU that work outside the bench took."""
+    """The table; "vs me" is the ratio to GET /users/me, "others" the share of the machine's
+    CPU that work outside the bench took."""
     bare = results["bare"].requests_per_second
-    print(f"\n{'endpoint':48} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'others':>7}", file=out)
+    me = results["users_me"].requests_per_second if "users_me" in results else None
+    print(f"\n{'endpoint':48} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'vs me':>6} {'others':>7}", file=out)
     for key in TABLE_ORDER:
         if key in results:
             m = results[key]
@@ -162,7 +167,7 @@ def print_table(results, out=sys.stdout):
             reused = f"  learners reused x{m.learners_reused}" if m.learners_reused else ""
             print(
                 f"{m.name:48} {m.requests_per_second:9,.0f} {m.p50_ms:8.2f} {m.p99_ms:8.2f} {m.requests_per_second / bare:8.2f}"
-                f" {m.others_cpu_percent:6.0f}%{failed}{reused}",
+                f" {m.requests_per_second / me if me else float('nan'):6.2f} {m.others_cpu_percent:6.0f}%{failed}{reused}",
                 file=out,
             )
 

@@ -1,6 +1,7 @@
 """SQL for courses and enrollments."""
 
 from ..platform.sql import fetch_one, fetch_page
+from ..platform.statements import Statement
 
 ENROLLMENT_COLUMNS = "id, course_id, user_id, role, status, time_multiplier, created_at, updated_at"
 
@@ -144,6 +145,18 @@ def list_enrollments(conn, *, course_id, limit, offset):
     )
 
 
+LOCK_ENROLLMENT = Statement(
+    "lock_enrollment",
+    """
+    select id, role, status, time_multiplier, now() as db_now
+    from enrollments
+    where course_id = %(course_id)s
+      and user_id = %(user_id)s
+    for no key update
+    """,
+)
+
+
 def lock_enrollment(conn, *, course_id, user_id):
     """Lock the user's enrollment row for the rest of the transaction and return it, with
     the database's clock (the transaction's start).
@@ -152,17 +165,7 @@ def lock_enrollment(conn, *, course_id, user_id):
     on a course are numbered one at a time, on any number of workers and hosts; a change
     to the learner's override takes it too, so that starts wait for it or it for them.
     """
-    return fetch_one(
-        conn,
-        """
-        select id, role, status, time_multiplier, now() as db_now
-        from enrollments
-        where course_id = %(course_id)s
-          and user_id = %(user_id)s
-        for no key update
-        """,
-        {"course_id": course_id, "user_id": user_id},
-    )
+    return fetch_one(conn, LOCK_ENROLLMENT, {"course_id": course_id, "user_id": user_id})
 
 
 def enrollment_in(conn, *, course_id, user_id):

@@ -6,6 +6,7 @@ attempt-number order agree (now() is the transaction's start, before the lock).
 
 from ..core.jsonio import dumps
 from ..platform.sql import fetch_all, fetch_iter, fetch_one, fetch_value
+from ..platform.statements import Statement
 
 SUBMISSION_COLUMNS = """s.id, s.assessment_id, s.learner_id, s.attempt_id, s.attempt_number, s.score, s.passed,
                s.points_earned, s.points_possible, s.results, s.submitted_at, s.finalized_by, s.late, s.regraded"""
@@ -45,33 +46,31 @@ def _insert_submission(finalized_by):
         returning {SUBMISSION_COLUMNS}"""
 
 
+INSERT_SUBMISSION_WITH_NEW_ATTEMPT = Statement(
+    "insert_submission_with_new_attempt",
+    """
+    with attempt as (
+        insert into attempts (id, assessment_id, learner_id, attempt_number, status, started_at, submitted_at, ended_at)
+        select %(attempt_id)s, %(assessment_id)s, %(learner_id)s, %(attempt_number)s, 'submitted',
+               clock.now, clock.now, clock.now
+        from (select clock_timestamp() as now) as clock
+        returning id, attempt_number, submitted_at
+    )"""
+    + _insert_submission("learner"),
+)
+
+
 def insert_submission_with_new_attempt(conn, *, attempt_id, attempt_number, submission_id, assessment_id, learner_id, scored, due_at):
     """One statement: a new attempt, submitted at once, and its submission."""
     params = _submission_params(submission_id, assessment_id, learner_id, scored, due_at)
     params.update({"attempt_id": attempt_id, "attempt_number": attempt_number})
-    return fetch_one(
-        conn,
-        """
-        with attempt as (
-            insert into attempts (id, assessment_id, learner_id, attempt_number, status, started_at, submitted_at, ended_at)
-            select %(attempt_id)s, %(assessment_id)s, %(learner_id)s, %(attempt_number)s, 'submitted',
-                   clock.now, clock.now, clock.now
-            from (select clock_timestamp() as now) as clock
-            returning id, attempt_number, submitted_at
-        )"""
-        + _insert_submission("learner"),
-        params,
-    )
+    return fetch_one(conn, INSERT_SUBMISSION_WITH_NEW_ATTEMPT, params)
 
 
-def insert_submission_closing_attempt(conn, *, attempt_id, submission_id, assessment_id, learner_id, scored, due_at, by_deadline=False):
-    """One statement: close the attempt in progress and store its submission (the learner's,
-    or the deadline's from the saved answers: the attempt then ended when its time did)."""
-    params = _submission_params(submission_id, assessment_id, learner_id, scored, due_at)
-    params["attempt_id"] = attempt_id
+def _closing_attempt(by_deadline):
     ended_at = "expires_at" if by_deadline else "clock_timestamp()"
-    return fetch_one(
-        conn,
+    return Statement(
+        "insert_submission_closing_attempt" + ("_by_deadline" if by_deadline else ""),
         f"""
         with attempt as (
             update attempts
@@ -83,8 +82,18 @@ def insert_submission_closing_attempt(conn, *, attempt_id, submission_id, assess
             returning id, attempt_number, submitted_at
         )"""
         + _insert_submission("deadline" if by_deadline else "learner"),
-        params,
     )
+
+
+INSERT_SUBMISSION_CLOSING_ATTEMPT = {by_deadline: _closing_attempt(by_deadline) for by_deadline in (False, True)}
+
+
+def insert_submission_closing_attempt(conn, *, attempt_id, submission_id, assessment_id, learner_id, scored, due_at, by_deadline=False):
+    """One statement: close the attempt in progress and store its submission (the learner's,
+    or the deadline's from the saved answers: the attempt then ended when its time did)."""
+    params = _submission_params(submission_id, assessment_id, learner_id, scored, due_at)
+    params["attempt_id"] = attempt_id
+    return fetch_one(conn, INSERT_SUBMISSION_CLOSING_ATTEMPT[by_deadline], params)
 
 
 def submission_of_attempt(conn, attempt_id):
@@ -101,17 +110,19 @@ def submissions_by_id(conn, submission_ids):
     )
 
 
+GET_SUBMISSION = Statement(
+    "get_submission",
+    f"""
+    select {SUBMISSION_COLUMNS}
+    from submissions s
+    where s.id = %(id)s
+      and s.assessment_id = %(assessment_id)s
+    """,
+)
+
+
 def get_submission(conn, *, assessment_id, submission_id):
-    return fetch_one(
-        conn,
-        f"""
-        select {SUBMISSION_COLUMNS}
-        from submissions s
-        where s.id = %(id)s
-          and s.assessment_id = %(assessment_id)s
-        """,
-        {"id": submission_id, "assessment_id": assessment_id},
-    )
+    return fetch_one(conn, GET_SUBMISSION, {"id": submission_id, "assessment_id": assessment_id})
 
 
 def list_submissions(conn, *, assessment_id, learner_id, visible_to, limit, offset, byte_budget):

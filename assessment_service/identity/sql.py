@@ -1,6 +1,7 @@
 """SQL for users and their bearer tokens."""
 
 from ..platform.sql import execute, fetch_all, fetch_one, fetch_page, fetch_value
+from ..platform.statements import Statement
 
 
 def insert_user(conn, *, user_id, name, email, email_key, role):
@@ -78,19 +79,21 @@ def insert_token(conn, *, token_id, user_id, token_hash):
     )
 
 
+USER_FOR_TOKEN = Statement(
+    "user_for_token",
+    """
+    select u.id, u.name, u.email, u.role, u.created_at
+    from tokens t
+    join users u on u.id = t.user_id
+    where t.token_hash = %(token_hash)s
+      and t.revoked_at is null
+    """,
+)
+
+
 def user_for_token(conn, token_hash):
     """The user holding this (unrevoked) token; served by tokens_token_hash_key."""
-    return fetch_one(
-        conn,
-        """
-        select u.id, u.name, u.email, u.role, u.created_at
-        from tokens t
-        join users u on u.id = t.user_id
-        where t.token_hash = %(token_hash)s
-          and t.revoked_at is null
-        """,
-        {"token_hash": token_hash},
-    )
+    return fetch_one(conn, USER_FOR_TOKEN, {"token_hash": token_hash})
 
 
 def revoke_token(conn, *, user_id, token_id):

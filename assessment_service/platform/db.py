@@ -34,8 +34,10 @@ class DatabaseUnavailable(Exception):
 class Database:
     """Owns the connection pool of this process; created by the app factory, connects lazily."""
 
-    def __init__(self, dsn, *, pool_min=0, pool_max=4, connect_timeout=5):
+    def __init__(self, dsn, *, pool_min=0, pool_max=4, connect_timeout=5, connection_factory=None):
         self.dsn = dsn
+        # platform.statements.connection_factory: whether pooled connections prepare Statements.
+        self.connection_factory = connection_factory
         self.pool_min = pool_min
         self.pool_max = pool_max
         self.connect_timeout = connect_timeout
@@ -53,6 +55,7 @@ class Database:
                         self.pool_max,
                         self.dsn,
                         connect_timeout=self.connect_timeout,
+                        **({"connection_factory": self.connection_factory} if self.connection_factory else {}),
                     )
                     # psycopg2 closes a returned connection once `minconn` are idle, so with
                     # pool_min=0 every request would open a new one. Keep up to pool_max idle

@@ -1,5 +1,18 @@
 """Running hand-written SQL: the connection passed in, parameters always bound, rows as
-plain dicts. Every room's SQL module builds on these; none of them commits (the request does)."""
+plain dicts. Every room's SQL module builds on these; none of them commits (the request does).
+
+`query` is SQL text, or a Statement (platform.statements) for a hot statement: declared
+once beside its SQL, and prepared on the server once per pooled connection.
+"""
+
+from .statements import Statement, run
+
+
+def _execute(cur, query, params):
+    if type(query) is Statement:
+        run(cur, query, params)
+    else:
+        cur.execute(query, params)
 
 
 # Rows come back as plain dicts built by dict(zip(...)) in C: psycopg2's RealDictCursor
@@ -10,14 +23,14 @@ def _column_names(cur):
 
 def fetch_one(conn, query, params=None):
     with conn.cursor() as cur:
-        cur.execute(query, params)
+        _execute(cur, query, params)
         row = cur.fetchone()
         return None if row is None else dict(zip(_column_names(cur), row))
 
 
 def fetch_all(conn, query, params=None):
     with conn.cursor() as cur:
-        cur.execute(query, params)
+        _execute(cur, query, params)
         names = _column_names(cur)
         return [dict(zip(names, row)) for row in cur.fetchall()]
 
@@ -26,7 +39,7 @@ def fetch_iter(conn, query, params=None, batch=10):
     """The rows as dicts, converted from the cursor `batch` at a time (for big rows)."""
     cur = conn.cursor()
     try:
-        cur.execute(query, params)
+        _execute(cur, query, params)
         names = _column_names(cur)
         while rows := cur.fetchmany(batch):
             for row in rows:
@@ -38,20 +51,20 @@ def fetch_iter(conn, query, params=None, batch=10):
 def fetch_rows(conn, query, params=None):
     """(column names, rows as tuples): for a caller that splits each row itself."""
     with conn.cursor() as cur:
-        cur.execute(query, params)
+        _execute(cur, query, params)
         return _column_names(cur), cur.fetchall()
 
 
 def fetch_value(conn, query, params=None):
     with conn.cursor() as cur:
-        cur.execute(query, params)
+        _execute(cur, query, params)
         row = cur.fetchone()
         return row[0] if row else None
 
 
 def execute(conn, query, params=None):
     with conn.cursor() as cur:
-        cur.execute(query, params)
+        _execute(cur, query, params)
         return cur.rowcount
 
 

@@ -10,6 +10,7 @@ numbers unique and gap-free.
 
 from ..core.jsonio import dumps
 from ..platform.sql import execute, fetch_all, fetch_one, fetch_page
+from ..platform.statements import Statement
 
 ATTEMPT_COLUMNS = """id, assessment_id, learner_id, attempt_number, started_at, expires_at, submitted_at, status,
                saved_answers, revision, saved_at, ended_at, paper, now() as db_now,
@@ -18,6 +19,19 @@ ATTEMPT_COLUMNS = """id, assessment_id, learner_id, attempt_number, started_at, 
                    and now() > expires_at + make_interval(secs => %(grace)s) as due"""
 """An attempt's columns, with `due`: its time and grace are over and the deadline has
 not finalized it yet (taking.deadline does, whenever it is touched, and the worker)."""
+
+
+ATTEMPT_LEDGER = Statement(
+    "attempt_ledger",
+    f"""
+    select {ATTEMPT_COLUMNS}
+    from attempts
+    where assessment_id = %(assessment_id)s
+      and learner_id = %(learner_id)s
+    order by attempt_number desc
+    limit 1
+    """,
+)
 
 
 def attempt_ledger(conn, *, assessment_id, learner_id, grace):
@@ -29,18 +43,7 @@ def attempt_ledger(conn, *, assessment_id, learner_id, grace):
     made when none is in progress, so an attempt in progress is always the latest. (One
     row read beats a count(*) joined with a lookup of the in-progress row: bench/README.md.)
     """
-    latest = fetch_one(
-        conn,
-        f"""
-        select {ATTEMPT_COLUMNS}
-        from attempts
-        where assessment_id = %(assessment_id)s
-          and learner_id = %(learner_id)s
-        order by attempt_number desc
-        limit 1
-        """,
-        {"assessment_id": assessment_id, "learner_id": learner_id, "grace": grace},
-    )
+    latest = fetch_one(conn, ATTEMPT_LEDGER, {"assessment_id": assessment_id, "learner_id": learner_id, "grace": grace})
     return (0, None) if latest is None else (latest["attempt_number"], latest)
 
 

@@ -1,5 +1,7 @@
-"""The service through PgBouncer in transaction pooling mode: Debian's pgbouncer in front of
-the test database's server, a real gunicorn pointed at it, and the core flow over HTTP."""
+"""The service through PgBouncer: Debian's pgbouncer in front of the test database's
+server, a real gunicorn pointed at it, and the core flow over HTTP. In transaction pooling
+mode with DB_PREPARED_STATEMENTS=false (a session's prepared statements do not follow its
+client there), and in session mode with them on."""
 
 import os
 import pwd
@@ -35,9 +37,18 @@ def run_as_user(target_host):
     pytest.skip("running as root and there is no postgres or nobody user for pgbouncer -u")
 
 
+# (pool_mode, DB_PREPARED_STATEMENTS)
+MODES = [("transaction", "false"), ("session", "true")]
+
+
+@pytest.fixture(scope="module", params=MODES, ids=[mode for mode, _ in MODES])
+def mode(request):
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def pgbouncer_dsn(database_dsn):
-    """A DSN of the test database through pgbouncer (pool_mode = transaction)."""
+def pgbouncer_dsn(database_dsn, mode):
+    """A DSN of the test database through pgbouncer (in the pool_mode of `mode`)."""
     pgbouncer = ensure_debian_package("pgbouncer", "pgbouncer")
     target = psycopg2.extensions.parse_dsn(database_dsn)
     user = target.get("user") or "postgres"
@@ -62,8 +73,8 @@ listen_port = {port}
 unix_socket_dir =
 auth_type = trust
 auth_file = {directory}/userlist.txt
-pool_mode = transaction
-default_pool_size = 4
+pool_mode = {mode[0]}
+default_pool_size = {4 if mode[0] == "transaction" else 8}
 max_client_conn = 100
 admin_users = {user}
 logfile = {directory}/pgbouncer.log
@@ -78,14 +89,16 @@ logfile = {directory}/pgbouncer.log
 
 
 @pytest.fixture(scope="module")
-def service_through_pgbouncer(pgbouncer_dsn):
+def service_through_pgbouncer(pgbouncer_dsn, mode):
     dsn, _ = pgbouncer_dsn
-    server = Gunicorn(dsn, workers=2)
+    # Session mode holds a server connection per client connection: its pool has room for
+    # every pooled connection of the 2 workers (2 x DB_POOL_MAX 4).
+    server = Gunicorn(dsn, workers=2, extra_env={"DB_PREPARED_STATEMENTS": mode[1], "DB_POOL_MAX": "4"})
     yield server
     server.stop()
 
 
-def test_pgbouncer_pools_by_transaction(pgbouncer_dsn):
+def test_pgbouncer_pools_in_its_mode(pgbouncer_dsn, mode):
     dsn, _ = pgbouncer_dsn
     console = psycopg2.connect(psycopg2.extensions.make_dsn(dsn, dbname="pgbouncer"))
     console.autocommit = True  # the admin console knows no transactions
@@ -95,7 +108,7 @@ def test_pgbouncer_pools_by_transaction(pgbouncer_dsn):
             settings = {row[0]: row[1] for row in cur.fetchall()}
     finally:
         console.close()
-    assert settings["pool_mode"] == "transaction"
+    assert settings["pool_mode"] == mode[0]
 
 
 def call(server, method, path, caller=None, body=None, status=None, token=None):
@@ -105,7 +118,7 @@ def call(server, method, path, caller=None, body=None, status=None, token=None):
     return response
 
 
-def test_core_flow_through_pgbouncer_in_transaction_mode(service_through_pgbouncer, pgbouncer_dsn, admin, db_conn):
+def test_core_flow_through_pgbouncer(service_through_pgbouncer, pgbouncer_dsn, mode, admin, db_conn):
     server = service_through_pgbouncer
     course = call(server, "POST", "/courses", admin, {"title": "Through the bouncer"}, 201)
     assessment = call(
@@ -173,3 +186,17 @@ def test_core_flow_through_pgbouncer_in_transaction_mode(service_through_pgbounc
     _, daemon = pgbouncer_dsn
     log = daemon.log() + Path(daemon.log_path).with_name("pgbouncer.log").read_text(errors="replace")
     assert "unsupported startup parameter" not in log and "prepared statement" not in log
+    # A GET runs in autocommit, so its statement is the last its server session ran: a
+    # prepared one's EXECUTE only when they are on.
+    for _ in range(4):
+        call(server, "GET", "/users/me", token=learner_token, status=200)
+    with db_conn.cursor() as cur:
+        cur.execute(
+            """
+            select count(*) filter (where query ilike 'execute %%' or query ilike 'prepare %%')
+            from pg_stat_activity
+            where datname = current_database() and pid <> pg_backend_pid()
+            """
+        )
+        prepared_sessions = cur.fetchone()[0]
+    assert (prepared_sessions > 0) == (mode[1] == "true")

@@ -4,6 +4,7 @@ from psycopg2.extras import Json
 
 from ...core.jsonio import dumps
 from ...platform.sql import execute, fetch_one, fetch_page, fetch_rows, fetch_value
+from ...platform.statements import Statement
 from .questions import PAPER_TOTALS, QUESTION_KEYS, question_columns
 
 # What an instructor sets on an assessment (POST, PATCH); each is a column of its own.
@@ -46,30 +47,46 @@ def insert_assessment(conn, *, assessment_id, course_id, settings):
     )
 
 
+_ASSESSMENT_WITH_ENROLLMENT = f"""
+    select {ASSESSMENT_COLUMNS},
+           e.role as enrollment_role,
+           e.status as enrollment_status
+    from assessments a
+    left join enrollments e on e.course_id = a.course_id and e.user_id = %(user_id)s
+    where a.id = %(id)s
+    """
+ASSESSMENT_WITH_ENROLLMENT = {
+    False: Statement("assessment_with_enrollment", _ASSESSMENT_WITH_ENROLLMENT),
+    True: Statement("assessment_with_enrollment_for_share", _ASSESSMENT_WITH_ENROLLMENT + "for share of a"),
+}
+
+
 def assessment_with_enrollment(conn, *, assessment_id, user_id, for_share=False):
     """The assessment and the caller's enrollment in its course (enrollment_* null when none).
 
     `for_share` share-locks the assessment row to the end of the transaction (what taking
     an assessment needs: taking.retake_limit says why).
     """
-    return fetch_one(
-        conn,
-        f"""
-        select {ASSESSMENT_COLUMNS},
-               e.role as enrollment_role,
-               e.status as enrollment_status
-        from assessments a
-        left join enrollments e on e.course_id = a.course_id and e.user_id = %(user_id)s
-        where a.id = %(id)s
-        """
-        + ("for share of a" if for_share else ""),
-        {"id": assessment_id, "user_id": user_id},
-    )
+    return fetch_one(conn, ASSESSMENT_WITH_ENROLLMENT[for_share], {"id": assessment_id, "user_id": user_id})
 
 
 # The question columns as assessment_with_questions selects them, joined to the assessment.
 _QUESTION_KEYS = QUESTION_KEYS
 _JOINED_QUESTION_COLUMNS = question_columns("q")
+ASSESSMENT_WITH_QUESTIONS = Statement(
+    "assessment_with_questions",
+    f"""
+    select {ASSESSMENT_COLUMNS},
+           e.role as enrollment_role,
+           e.status as enrollment_status,
+           {_JOINED_QUESTION_COLUMNS}
+    from assessments a
+    left join enrollments e on e.course_id = a.course_id and e.user_id = %(user_id)s
+    left join questions q on q.assessment_id = a.id
+    where a.id = %(id)s
+    order by q.position
+    """,
+)
 
 
 def assessment_with_questions(conn, *, assessment_id, user_id):
@@ -79,21 +96,7 @@ def assessment_with_questions(conn, *, assessment_id, user_id):
     question with the assessment's columns repeated, or one row with null question columns
     when it has none.
     """
-    names, rows = fetch_rows(
-        conn,
-        f"""
-        select {ASSESSMENT_COLUMNS},
-               e.role as enrollment_role,
-               e.status as enrollment_status,
-               {_JOINED_QUESTION_COLUMNS}
-        from assessments a
-        left join enrollments e on e.course_id = a.course_id and e.user_id = %(user_id)s
-        left join questions q on q.assessment_id = a.id
-        where a.id = %(id)s
-        order by q.position
-        """,
-        {"id": assessment_id, "user_id": user_id},
-    )
+    names, rows = fetch_rows(conn, ASSESSMENT_WITH_QUESTIONS, {"id": assessment_id, "user_id": user_id})
     if not rows:
         return None
     split = len(names) - len(_QUESTION_KEYS)

@@ -1,6 +1,7 @@
 """SQL for overrides: one learner's accommodations on one assessment."""
 
 from ...platform.sql import fetch_all, fetch_one, fetch_page
+from ...platform.statements import Statement
 
 SETTINGS = ("extra_attempts", "extra_time_minutes", "time_multiplier", "available_from", "available_until", "due_at", "reason")
 OVERRIDE_COLUMNS = ", ".join(["id", "assessment_id", "learner_id", *SETTINGS, "created_at", "updated_at"])
@@ -23,18 +24,20 @@ def put_override(conn, *, override_id, assessment_id, learner_id, settings):
     return row, row.pop("created")
 
 
+GET_OVERRIDE = Statement(
+    "get_override",
+    f"""
+    select {OVERRIDE_COLUMNS}
+    from overrides
+    where assessment_id = %(assessment_id)s
+      and learner_id = %(learner_id)s
+    """,
+)
+
+
 def get_override(conn, *, assessment_id, learner_id):
     """The learner's override, or None (served by overrides_learner_key)."""
-    return fetch_one(
-        conn,
-        f"""
-        select {OVERRIDE_COLUMNS}
-        from overrides
-        where assessment_id = %(assessment_id)s
-          and learner_id = %(learner_id)s
-        """,
-        {"assessment_id": assessment_id, "learner_id": learner_id},
-    )
+    return fetch_one(conn, GET_OVERRIDE, {"assessment_id": assessment_id, "learner_id": learner_id})
 
 
 def overrides_of(conn, *, assessment_id, learner_ids):

@@ -4,6 +4,7 @@ from psycopg2.extras import Json
 
 from ...core.jsonio import dumps
 from ...platform.sql import execute, fetch_all, fetch_one, fetch_value
+from ...platform.statements import Statement
 
 QUESTION_KEYS = ("id", "assessment_id", "position", "type", "prompt", "points", "group_id", "spec", "feedback", "created_at", "updated_at")
 
@@ -58,20 +59,22 @@ def paper_totals(conn, assessment_id):
     return row["question_count"], row["points_possible"]
 
 
+QUESTIONS_OF = Statement(
+    "questions_of",
+    f"""
+    select {QUESTION_COLUMNS}
+    from questions
+    where assessment_id = %(id)s
+      and (%(ids)s::text[] is null or id = any(%(ids)s::text[]))
+    order by position
+    """,
+)
+
+
 def questions_of(conn, assessment_id, ids=None):
     """The assessment's questions in position order (served by questions_assessment_position_key);
     only those of `ids` when given (a paper's)."""
-    return fetch_all(
-        conn,
-        f"""
-        select {QUESTION_COLUMNS}
-        from questions
-        where assessment_id = %(id)s
-          and (%(ids)s::text[] is null or id = any(%(ids)s::text[]))
-        order by position
-        """,
-        {"id": assessment_id, "ids": None if ids is None else list(ids)},
-    )
+    return fetch_all(conn, QUESTIONS_OF, {"id": assessment_id, "ids": None if ids is None else list(ids)})
 
 
 def get_question(conn, *, assessment_id, question_id):

@@ -1,6 +1,16 @@
 """SQL for the outbox (events) and the feed's order (event_feed, event_feed_horizon)."""
 
 from ...platform.sql import execute, fetch_all, fetch_one, fetch_value
+from ...platform.statements import Statement
+
+INSERT_EVENTS = Statement(
+    "insert_events",
+    """
+    insert into events (id, aggregatetype, aggregateid, type, payload)
+    select * from unnest(%(event_ids)s::text[], %(aggregate_types)s::text[], %(aggregate_ids)s::text[],
+                         %(event_types)s::text[], %(payloads)s::json[])
+    """,
+)
 
 
 def insert_events(conn, *, event_ids, aggregate_types, aggregate_ids, event_types, payloads):
@@ -8,11 +18,7 @@ def insert_events(conn, *, event_ids, aggregate_types, aggregate_ids, event_type
     deliveries are made from the feed by the worker, deliveries.fan_out)."""
     execute(
         conn,
-        """
-        insert into events (id, aggregatetype, aggregateid, type, payload)
-        select * from unnest(%(event_ids)s::text[], %(aggregate_types)s::text[], %(aggregate_ids)s::text[],
-                             %(event_types)s::text[], %(payloads)s::json[])
-        """,
+        INSERT_EVENTS,
         {
             "event_ids": event_ids,
             "aggregate_types": aggregate_types,
