@@ -173,11 +173,8 @@ def atomic(conn):
         return
     conn.autocommit = False
     try:
-        yield conn
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+        with _committed(conn):
+            yield conn
     finally:
         conn.autocommit = True
 
@@ -190,15 +187,23 @@ def separate_transaction(lock_timeout="5s"):
     database = current_app.extensions["db"]
     conn = database.connect()
     try:
-        with conn.cursor() as cur:
-            cur.execute("select set_config('lock_timeout', %s, true)", (lock_timeout,))
-        yield conn
+        with _committed(conn):
+            with conn.cursor() as cur:
+                cur.execute("select set_config('lock_timeout', %s, true)", (lock_timeout,))
+            yield conn
+    finally:
+        database.release(conn)
+
+
+@contextlib.contextmanager
+def _committed(conn):
+    """The transaction open on `conn` committed at the end, rolled back on any error."""
+    try:
+        yield
         conn.commit()
     except BaseException:
         conn.rollback()
         raise
-    finally:
-        database.release(conn)
 
 
 def commit_now():

@@ -149,6 +149,17 @@ def attempt_to_answer(conn, learner, assessment, attempt_id, grace, missing_ok=F
     return attempt
 
 
+def refuse_unless_running(conn, assessment, attempt):
+    """The 409 for a locked attempt that is not in progress any more; one whose time ran out
+    just now is finalized first, and that stays whatever the request answers."""
+    if attempt["due"]:
+        deadline.finalize(conn, assessment, attempt)
+        commit_before_error()
+        raise attempt_closed_error(conn, attempt)
+    if attempt["status"] != "in_progress":
+        raise attempt_closed_error(conn, attempt)
+
+
 def attempt_closed_error(conn, attempt):
     """The 409 for an attempt that is no longer in progress: attempt_expired once its time
     ran out (with the submission the deadline made of it, if any), conflict when submitted."""
@@ -174,12 +185,7 @@ def extend_attempt(conn, *, assessment, attempt_id, minutes, grace):
     attempt = sql.get_attempt(conn, assessment_id=assessment["id"], attempt_id=attempt_id, grace=grace, for_update=True)
     if attempt is None:
         raise not_found("attempt")
-    if attempt["due"]:
-        deadline.finalize(conn, assessment, attempt)
-        commit_before_error()
-        raise attempt_closed_error(conn, attempt)
-    if attempt["status"] != "in_progress":
-        raise attempt_closed_error(conn, attempt)
+    refuse_unless_running(conn, assessment, attempt)
     if attempt["expires_at"] is None:
         raise conflict("This attempt has no time limit to extend.")
     return sql.extend_attempt(conn, attempt_id=attempt_id, minutes=minutes, grace=grace)

@@ -9,10 +9,9 @@ with the submission's own over them; the deadline takes them as they are.
 
 from ..core.errors import ApiError, validation_failed
 from ..grading import scoring
-from ..http.idempotency import commit_before_error
-from . import deadline, sql
+from . import sql
 from .answers import answer_list, merged_answers
-from .attempts import attempt_closed_error, attempt_to_answer, questions_of_attempt
+from .attempts import attempt_to_answer, questions_of_attempt, refuse_unless_running
 
 
 def draft_json(attempt):
@@ -33,12 +32,7 @@ def save_draft(conn, *, learner, assessment, attempt_id, answers, expected_revis
     wrong in any tab); 412 when `expected_revision` is given and not the current one.
     """
     attempt = attempt_to_answer(conn, learner, assessment, attempt_id, grace)
-    if attempt["due"]:
-        deadline.finalize(conn, assessment, attempt)
-        commit_before_error()
-        raise attempt_closed_error(conn, attempt)
-    if attempt["status"] != "in_progress":
-        raise attempt_closed_error(conn, attempt)
+    refuse_unless_running(conn, assessment, attempt)
     # The attempt's paper's questions (contract section 13); an answer to one of them that was
     # deleted since the draw is dropped, as a submission drops it.
     questions = questions_of_attempt(conn, assessment["id"], attempt)

@@ -90,18 +90,18 @@ def get_question(conn, *, assessment_id, question_id):
     )
 
 
+def _written(*, kind, prompt, points, spec, feedback, group_id):
+    """The parameters of a question's own columns, as insert and update write them."""
+    return {"type": kind, "prompt": prompt, "points": points, "spec": Json(spec, dumps=dumps), "feedback": feedback, "group_id": group_id}
+
+
 def insert_question(conn, *, question_id, assessment_id, position, kind, prompt, points, spec, feedback, group_id=None):
     """Insert at `position` (1-based; None appends), shifting later questions down."""
     params = {
         "id": question_id,
         "assessment_id": assessment_id,
         "position": position,
-        "type": kind,
-        "prompt": prompt,
-        "points": points,
-        "spec": Json(spec, dumps=dumps),
-        "feedback": feedback,
-        "group_id": group_id,
+        **_written(kind=kind, prompt=prompt, points=points, spec=spec, feedback=feedback, group_id=group_id),
     }
     if position is not None:
         execute(
@@ -177,12 +177,7 @@ def update_question(conn, *, question_id, assessment_id, old_position, position,
         "assessment_id": assessment_id,
         "old": old_position,
         "new": position,
-        "type": kind,
-        "prompt": prompt,
-        "points": points,
-        "spec": Json(spec, dumps=dumps),
-        "feedback": feedback,
-        "group_id": group_id,
+        **_written(kind=kind, prompt=prompt, points=points, spec=spec, feedback=feedback, group_id=group_id),
     }
     if position != old_position:
         execute(
