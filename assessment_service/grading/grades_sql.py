@@ -109,7 +109,7 @@ def missing_grades(conn):
 # What a grade object and its review need, for each (learner_id, assessment_id, created_at)
 # of a CTE named `pairs`: the grade, the assessment's settings, the learner's override and
 # their latest attempt.
-_GRADE_ROWS = """
+GRADE_ROWS = """
         select a.id as assessment_id, pairs.learner_id,
                a.grading_method, a.review, a.max_attempts, a.due_at, a.available_until,
                a.time_limit_minutes, a.available_from, a.cooldown_minutes,
@@ -170,7 +170,7 @@ def grade_page(conn, *, course_id, assessment_id, learner_id, limit, offset):
             order by e.user_id, a.created_at, a.id
             limit %(limit)s offset %(offset)s
         )
-        {_GRADE_ROWS.format(more=f", ({count}) as page_total")}
+        {GRADE_ROWS.format(more=f", ({count}) as page_total")}
         """,
         count,
         params,
@@ -188,7 +188,7 @@ def grades_of(conn, *, assessment_id, learner_ids):
             cross join assessments a
             where a.id = %(assessment_id)s
         )
-        {_GRADE_ROWS.format(more="")}
+        {GRADE_ROWS.format(more="")}
         """,
         {"assessment_id": assessment_id, "learner_ids": list(learner_ids)},
     )

@@ -1,9 +1,10 @@
 """Submissions stored straight in the database, with results of any shape (a paper that
 holds only some questions, any credit): what statistics and exports read, arranged fast."""
 
-import json
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
+
+from assessment_service.core.jsonio import dumps
 
 
 def _cents(value):
@@ -18,8 +19,8 @@ def result(question, credit, answer=None, answered=True):
         "answered": answered,
         "correct": credit == 1,
         "credit": f"{credit:.4f}",
-        "points_earned": str(_cents(Decimal(str(question["points"])) * credit)),
-        "points_possible": str(question["points"]),
+        "points_earned": _cents(Decimal(str(question["points"])) * credit),
+        "points_possible": Decimal(str(question["points"])),
         "answer": answer,
         "type": question["type"],
     }
@@ -58,7 +59,7 @@ def store(db_conn, assessment, learner_id, results, *, attempt_number=1, seconds
                 "passed": passed,
                 "earned": earned,
                 "possible": possible,
-                "results": json.dumps(results),
+                "results": dumps(results),
             },
         )
     return f"sub_{suffix}"
