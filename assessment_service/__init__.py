@@ -2,7 +2,8 @@
 
 The factory is the one place that knows every room: it wires the process plumbing
 (platform), the HTTP layer (http) and each room's blueprint. Below it, imports point down:
-core <- platform <- http <- identity <- events <- courses <- authoring <- grading <- taking <- integrations.
+core <- platform <- http <- identity <- events <- courses <- authoring <- grading <- taking <- analytics
+<- integrations.
 """
 
 import logging
@@ -11,6 +12,7 @@ from flask import Blueprint, Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import commands
+from .analytics import routes as analytics_routes
 from .authoring import routes as authoring_routes
 from .config import Config
 from .courses import routes as courses_routes
@@ -28,7 +30,16 @@ from .integrations import routes as integrations_routes
 from .platform import db, embedded, logs, metrics, statements
 from .taking import routes as taking_routes
 
-ROOMS = (identity_routes, events_routes, courses_routes, authoring_routes, grading_routes, taking_routes, integrations_routes)
+ROOMS = (
+    identity_routes,
+    events_routes,
+    courses_routes,
+    authoring_routes,
+    grading_routes,
+    taking_routes,
+    analytics_routes,
+    integrations_routes,
+)
 
 
 def create_app(config=None):
@@ -56,7 +67,12 @@ def create_app(config=None):
     )
     metrics.init_app(app)  # first: its after_request then runs last, after the commit
     logs.init_app(app)
-    db.init_app(app, database, unavailable_response=errors.service_unavailable_response)
+    read_database = None
+    if config.DATABASE_READ_URL:
+        read_database = db.Database(
+            config.DATABASE_READ_URL, pool_max=config.DB_POOL_MAX, connect_timeout=config.DB_CONNECT_TIMEOUT, read_only=True
+        )
+    db.init_app(app, database, unavailable_response=errors.service_unavailable_response, read_database=read_database)
     errors.init_app(app)
     commands.init_app(app)
     signing.sealer(config.WEBHOOK_SECRETS_KEY)  # a malformed key stops the start, not a later request

@@ -30,6 +30,8 @@ class Config:
         # Absent DATABASE_URL means: start (or reuse) the embedded PostgreSQL in EMBEDDED_PGDATA.
         self.DATABASE_URL = os.environ.get("DATABASE_URL") or None
         self.EMBEDDED_PGDATA = os.environ.get("EMBEDDED_PGDATA") or str(PROJECT_ROOT / ".pgdata")
+        # A streaming replica that statistics and exports read from (and nothing else); unset: the primary.
+        self.DATABASE_READ_URL = os.environ.get("DATABASE_READ_URL") or None
         self.DB_POOL_MIN = _int("DB_POOL_MIN", 0)
         self.DB_POOL_MAX = _int("DB_POOL_MAX", 4)
         # Server-side prepared statements for the hot statements (platform.statements); off

@@ -18,7 +18,7 @@ from assessment_service.config import PROJECT_ROOT
 from assessment_service.platform.schema import apply_schema
 from tests.helpers.servers import Gunicorn
 
-from . import deadline, deliveries, explain, papers, regrade, wrk
+from . import deadline, deliveries, explain, exports, papers, regrade, wrk
 from . import seed as seeding
 from .machine import CpuMeter
 from .wrk import BENCH_DIR
@@ -280,6 +280,8 @@ def main(argv=None):
                 ),
             )
             report["webhooks"] = [deliveries.measure(dsn, workers=n) for n in (1,)]
+            # Statistics of 100,000 submissions, then their CSV (1,000,000 rows with --scale).
+            report["exports"] = exports.measure(dsn, server.base_url, data, server.worker_pids(), 100_000, scale=args.scale)
 
             if args.scale:
                 print("bench: seeding up to 1,000,000 submissions (set-based SQL)", flush=True)
@@ -322,6 +324,13 @@ def main(argv=None):
         print(
             f"webhooks: {run['deliveries']:,} deliveries to a local receiver by {run['workers']} worker(s) in {run['seconds']} s: "
             f"{run['per_second']:,}/s"
+        )
+    if "exports" in report:
+        run, csv_run = report["exports"]["statistics"], report["exports"]["csv"]
+        print(f"statistics of {run['submissions']:,} submissions: {run['best_seconds']} s (runs: {run['seconds']})")
+        print(
+            f"CSV of {csv_run['rows']:,} submissions: {csv_run['seconds']} s, {csv_run['rows_per_second']:,} rows/s, "
+            f"{csv_run['bytes'] / 2**20:.0f} MiB, worker RSS +{csv_run['rss_growth_mib']} MiB"
         )
     if args.scale:
         with open(RESULTS_DIR / "explain-1m.txt", "w") as out:

@@ -366,6 +366,8 @@ ROUTES = {
         ASSESSMENT + "/grades/{learner_id}", readers_of_a(OK, readers=["admin", "instructor", "learner"])
     ),
     ("GET", f"{API}/courses/<id:course_id>/grades"): Route(API + "/courses/{course_a}/grades", readers_of_a(OK)),
+    # ------------------------------------------------------------ statistics (section 17)
+    ("GET", f"{API}/assessments/<id:assessment_id>/statistics"): Route(ASSESSMENT + "/statistics?attempts=first", managers_of_a(OK)),
     # ------------------------------------------------------------ import and export (section 19)
     ("POST", f"{API}/assessments/<id:assessment_id>/questions/import"): Route(
         ASSESSMENT + "/questions/import",

@@ -66,6 +66,10 @@ def test_readme_walkthrough_works_as_written(live_server, database_dsn, db_conn,
         assert cur.fetchall() == [(Decimal("75.00"), Decimal("1.50"))]
         cur.execute("select time_multiplier, reason from overrides")
         assert cur.fetchall() == [(Decimal("1.50"), "extended time")]
+    header = next(line for line in lines if line.startswith("submission_id,learner_id,attempt_number,submitted_at,"))
+    csv_rows = lines[lines.index(header) + 1 : lines.index(header) + 4]
+    assert len(header.split(",")) == 10 + 5 and all(row.startswith("sub_") and len(row.split(",")) == 15 for row in csv_rows)
+    assert lines[lines.index(header) - 2] == "3"  # the statistics' submission_count
     imported = json.loads(next(line for line in lines if line.startswith('{"imported"')))
     assert [question["type"] for question in imported["imported"]] == ["multiple_choice", "true_false", "numeric"]
     assert imported["imported"][0]["scoring"] == "partial" and imported["imported"][0]["points"] == 2

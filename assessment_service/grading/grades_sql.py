@@ -116,7 +116,7 @@ def missing_grades(conn):
 # What a grade object and its review need, for each (learner_id, assessment_id, created_at)
 # of a CTE named `pairs`: the grade, the assessment's settings, the learner's override and
 # their latest attempt.
-_GRADE_ROWS = """
+GRADE_ROWS = """
         select a.id as assessment_id, pairs.learner_id,
                a.grading_method, a.review, a.max_attempts, a.due_at, a.available_until,
                a.time_limit_minutes, a.available_from, a.cooldown_minutes,
@@ -151,7 +151,7 @@ def grade_page(conn, *, course_id, assessment_id, learner_id, limit, offset):
 
     The page's (learner, assessment) pairs are chosen first, from the two indexes alone
     (enrollments_course_user_key, assessments_course_created_idx); only its rows are then
-    joined to the rest (_GRADE_ROWS).
+    joined to the rest (GRADE_ROWS).
     """
     params = {"course_id": course_id, "assessment_id": assessment_id, "learner_id": learner_id, "limit": limit, "offset": offset}
     learners = """
@@ -177,7 +177,7 @@ def grade_page(conn, *, course_id, assessment_id, learner_id, limit, offset):
             order by e.user_id, a.created_at, a.id
             limit %(limit)s offset %(offset)s
         )
-        {_GRADE_ROWS.format(more=f", ({count}) as page_total")}
+        {GRADE_ROWS.format(more=f", ({count}) as page_total")}
         """,
         count,
         params,
@@ -193,7 +193,7 @@ GRADES_OF = Statement(
         cross join assessments a
         where a.id = %(assessment_id)s
     )
-    {_GRADE_ROWS.format(more="")}
+    {GRADE_ROWS.format(more="")}
     """,
 )
 
@@ -209,7 +209,7 @@ GRADE_OF = Statement(
         from assessments a
         where a.id = %(assessment_id)s
     )
-    {_GRADE_ROWS.format(more="")}
+    {GRADE_ROWS.format(more="")}
     """,
 )
 

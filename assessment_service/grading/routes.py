@@ -4,16 +4,18 @@ their review policy lets them see them; managers everyone's, whole."""
 from flask import Blueprint, jsonify
 
 from ..authoring.loaders import load_assessment
+from ..authoring.sql import questions as questions_sql
 from ..core.errors import not_found
 from ..courses.loaders import load_course
 from ..courses.permissions import enrollment_of, may_manage_course
 from ..http.bodies import parse_body, parse_query
+from ..http.csv_stream import wants_csv
 from ..http.fields import page_of
 from ..http.openapi import Tag, documented
 from ..http.pagination import page_window, paginated, paginated_encoded
 from ..identity.authentication import current_user
 from ..platform import db
-from . import grades_sql, regrades_sql, sql
+from . import exports, grades_sql, regrades_sql, sql
 from .grades import grade_json, learner_grade_row, reader_view
 from .learner_rows import one_row, page_request
 from .regrades import dry_run, history_json, queue_regrade, regrade_json, set_result
@@ -39,6 +41,9 @@ REVIEWED = (
 )
 
 REGRADES = Tag("Regrades", "Today's questions applied to stored answers, in the background, with a dry run and a history of every change.")
+# The lists that answer `Accept: text/csv` with every row (contract section 17).
+CSV_TOO = {"application/json": None, "text/csv": {"type": "string", "description": "Every row, RFC 4180, with a header row."}}
+AS_CSV = " With `Accept: text/csv`: every row (no pagination) as CSV, streamed."
 MANAGERS_ONLY = "`forbidden`: only an admin or an instructor of the course may do this."
 
 learner_filter_query = LearnerFilterQuery()
@@ -67,14 +72,17 @@ def get_submission(assessment_id, submission_id):
 @documented(
     "List submissions (learners: their own only)",
     tag=SUBMISSIONS,
-    description="Oldest first; admins and the course's instructors see everyone's (`learner_id` picks one learner's)." + REVIEWED,
+    description="Oldest first; admins and the course's instructors see everyone's (`learner_id` picks one learner's)." + REVIEWED + AS_CSV,
     query=LearnerFilterQuery,
     response=page_of(SubmissionSchema),
     paginated_list=True,
+    content_type=CSV_TOO,
 )
 def get_submissions(assessment_id):
     conn, assessment, query, filters = page_request(assessment_id)
     view = reader_view(conn, current_user(), assessment, filters["visible_to"])
+    if wants_csv():
+        return exports.submissions_csv(assessment, questions_sql.questions_of(conn, assessment_id), filters, view)
     items, total = encoded_page(conn, **filters, view=view, notes=notes_for(conn, assessment_id, view))
     return paginated_encoded(items, total, query)
 
@@ -84,16 +92,19 @@ def get_submissions(assessment_id):
     "List the grades on an assessment (learners: their own)",
     tag=GRADES,
     description="One grade per learner of the course (any enrollment status), with `score: null` for a learner without "
-    "a submission; `learner_id` picks one learner's. A learner's shows what their review policy lets them see.",
+    "a submission; `learner_id` picks one learner's. A learner's shows what their review policy lets them see." + AS_CSV,
     query=LearnerFilterQuery,
     response=page_of(GradeSchema),
     paginated_list=True,
+    content_type=CSV_TOO,
 )
 def get_grades(assessment_id):
     user = current_user()
     conn = db.connection()
     assessment = load_assessment(conn, user, assessment_id)
     manager = may_manage_course(user, enrollment_of(assessment))
+    if wants_csv():
+        return _grades_csv(assessment["course_id"], assessment_id, manager, user, f"{assessment_id}-grades.csv")
     return _grade_page(conn, assessment["course_id"], assessment_id, manager, user)
 
 
@@ -120,27 +131,42 @@ def get_grade(assessment_id, learner_id):
     "The course's gradebook (learners: their own rows)",
     tag=GRADES,
     description="One grade per learner and assessment of the course, by learner, then by assessment in creation order; "
-    "`learner_id` picks one learner's.",
+    "`learner_id` picks one learner's." + AS_CSV,
     query=LearnerFilterQuery,
     response=page_of(GradeSchema),
     paginated_list=True,
+    content_type=CSV_TOO,
 )
 def get_gradebook(course_id):
     user = current_user()
     conn = db.connection()
     course = load_course(conn, user, course_id)
     manager = may_manage_course(user, enrollment_of(course))
+    if wants_csv():
+        return _grades_csv(course_id, None, manager, user, f"{course_id}-grades.csv")
     return _grade_page(conn, course_id, None, manager, user)
+
+
+def _grades_learner(query, manager, user):
+    """Whose grades the caller gets: a manager's choice (None: all), a learner their own
+    (None for the nobody a learner asking for another's gets)."""
+    if manager:
+        return query["learner_id"], True
+    return user["id"], query["learner_id"] in (None, user["id"])
+
+
+def _grades_csv(course_id, assessment_id, manager, user, filename):
+    learner_id, any_rows = _grades_learner(parse_query(learner_filter_query), manager, user)
+    # Another learner's rows: none, as in the JSON list (an id no learner holds selects nothing).
+    return exports.grades_csv(course_id, assessment_id, learner_id if any_rows else "", manager, filename)
 
 
 def _grade_page(conn, course_id, assessment_id, manager, user):
     """A page of grades: a manager's of every learner (or the one asked for), a learner's own."""
     query = parse_query(learner_filter_query)
-    learner_id = query["learner_id"]
-    if not manager:
-        if learner_id not in (None, user["id"]):
-            return paginated([], 0, query)
-        learner_id = user["id"]
+    learner_id, any_rows = _grades_learner(query, manager, user)
+    if not any_rows:
+        return paginated([], 0, query)
     limit, offset = page_window(query)
     rows, total = grades_sql.grade_page(
         conn, course_id=course_id, assessment_id=assessment_id, learner_id=learner_id, limit=limit, offset=offset

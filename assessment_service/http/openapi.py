@@ -120,7 +120,8 @@ def documented(
     `response_headers` / `error_headers` ({status: ...}): more response headers, as OpenAPI
     header objects. `public`: no token needed
     (identity.authentication). `content_type`: the success response's media type, or a
-    tuple of those it may have (each with `response` as its schema).
+    tuple of those it may have (each with `response` as its schema), or a dict of them to
+    their own schemas (None: `response`).
 
     A body that is not JSON: `body_content` maps each media type the view takes to the JSON
     Schema of its body (e.g. `{"type": "string", "format": "binary"}`); the view reads the
@@ -307,7 +308,10 @@ def _schema(value, converter):
 
 
 def _content(content_type, response, converter):
-    """A response's content: `response` as the schema of each of its media types."""
+    """A response's content: `response` as the schema of each of its media types (a dict
+    maps a media type to a schema of its own, None: `response`)."""
+    if isinstance(content_type, dict):
+        return {media: {"schema": _schema(response if schema is None else schema, converter)} for media, schema in content_type.items()}
     media_types = (content_type,) if isinstance(content_type, str) else content_type
     return {media: {"schema": _schema(response, converter)} for media in media_types}
 

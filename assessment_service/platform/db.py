@@ -34,10 +34,12 @@ class DatabaseUnavailable(Exception):
 class Database:
     """Owns the connection pool of this process; created by the app factory, connects lazily."""
 
-    def __init__(self, dsn, *, pool_min=0, pool_max=4, connect_timeout=5, connection_factory=None):
+    def __init__(self, dsn, *, pool_min=0, pool_max=4, connect_timeout=5, connection_factory=None, read_only=False):
         self.dsn = dsn
         # platform.statements.connection_factory: whether pooled connections prepare Statements.
         self.connection_factory = connection_factory
+        # A read pool's connections are read-only sessions (the replica refuses writes anyway).
+        self.read_only = read_only
         self.pool_min = pool_min
         self.pool_max = pool_max
         self.connect_timeout = connect_timeout
@@ -77,6 +79,8 @@ class Database:
             return self.connect()
         # jsonb numbers come back as Decimal so that answer keys stay exact.
         psycopg2.extras.register_default_jsonb(conn, loads=jsonio.loads)
+        if self.read_only and not conn.readonly:
+            conn.readonly = True
         return conn
 
     def release(self, conn):
@@ -121,10 +125,12 @@ class Database:
         return len(pool._used), len(pool._pool)
 
 
-def init_app(app, database, *, unavailable_response):
+def init_app(app, database, *, unavailable_response, read_database=None):
     """Run each request in one transaction on `database`; a commit that cannot be confirmed
-    answers `unavailable_response()` instead of the view's success."""
+    answers `unavailable_response()` instead of the view's success. `read_database` (a
+    pool on DATABASE_READ_URL, or None) serves reading() only."""
     app.extensions["db"] = database
+    app.extensions["db_read"] = read_database
     app.extensions["db_unavailable_response"] = unavailable_response
     app.after_request(_finish_transaction)
     app.teardown_request(_return_connection)
@@ -204,6 +210,63 @@ def _committed(conn):
     except BaseException:
         conn.rollback()
         raise
+
+
+def read_database():
+    """The Database that statistics and exports read from: the read replica's pool when
+    DATABASE_READ_URL is set, else the primary's. Nothing else uses the read pool."""
+    return current_app.extensions.get("db_read") or current_app.extensions["db"]
+
+
+@contextlib.contextmanager
+def reading():
+    """A connection to read from in one transaction of its own: the read pool's (returned at
+    the end), else the request's (GET runs in autocommit: atomic() makes it one)."""
+    database = current_app.extensions.get("db_read")
+    if database is None:
+        with atomic(connection()) as conn:
+            yield conn
+        return
+    conn = database.connect()
+    try:
+        conn.autocommit = False
+        yield conn
+    finally:
+        database.release(conn)
+
+
+class StreamedRead:
+    """An iterable response body produced from a read_database() connection: `produce(conn)`
+    yields the chunks. The connection is checked out when the body is made (a database
+    that cannot be reached answers 503 before the first byte) and returned, rolled back,
+    when the body ends or the server closes it (a client gone mid-stream included: the
+    WSGI server calls close()), never later and never twice."""
+
+    def __init__(self, produce):
+        # The body outlives the request's teardown: the request's own connection (a GET's,
+        # in autocommit, nothing to commit) goes back now, so one request holds one connection.
+        _return_connection(None)
+        self._database = read_database()
+        self._conn = self._database.connect()
+        self._conn.autocommit = False
+        self._chunks = produce(self._conn)
+
+    def __iter__(self):
+        try:
+            yield from self._chunks
+        finally:
+            self.close()
+
+    def close(self):
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            self._chunks.close()  # the generator closes its named cursor
+        except psycopg2.Error:
+            log.warning("closing a streamed read failed; its connection is rolled back", exc_info=True)
+        finally:
+            self._database.release(conn)
 
 
 def commit_now():

@@ -15,6 +15,9 @@ def _execute(cur, query, params):
         cur.execute(query, params)
 
 
+import itertools
+
+
 # Rows come back as plain dicts built by dict(zip(...)) in C: psycopg2's RealDictCursor
 # builds each row key by key in Python (bench/README.md, "What was cut").
 def _column_names(cur):
@@ -85,3 +88,26 @@ def page_total(rows):
     for row in rows:
         total = row.pop("page_total")
     return total
+
+
+def stream_rows(conn, query, params=None, itersize=2000, as_dicts=False):
+    """The rows (tuples, or dicts) from a server-side (named) cursor, `itersize` at a time:
+    any number of rows in flat memory. `conn` must be in a transaction (not autocommit);
+    the cursor closes when the rows end or the generator is closed."""
+    cur = conn.cursor(name=f"stream_{id(conn):x}_{next(_cursor_numbers)}")
+    cur.itersize = itersize
+    try:
+        cur.execute(query, params)
+        if not as_dicts:
+            yield from cur
+            return
+        names = None
+        for row in cur:
+            names = names or _column_names(cur)  # a named cursor describes its rows once it has fetched
+            yield dict(zip(names, row))
+    finally:
+        if not conn.closed:
+            cur.close()
+
+
+_cursor_numbers = itertools.count(1)

@@ -911,6 +911,10 @@ def test_bad_paging_parameters_are_400_on_every_list(testapp, scene, db_conn, qu
         ("<assessment>/submissions", "learner_id=", "learner_id"),
         ("<assessment>/attempts", "learner_id=usr_%00", "learner_id"),
         ("<assessment>/attempts", "learner_id=crs_abc", "learner_id"),
+        ("<assessment>/statistics", "attempts=%00", "attempts"),
+        ("<assessment>/statistics", "attempts=latest", "attempts"),
+        ("<assessment>/statistics", "attempts=all&attempts=first", "attempts"),
+        ("<assessment>/statistics", "attempts=" + "a" * 10_000, "attempts"),
     ],
 )
 def test_bad_filters_are_400(testapp, scene, db_conn, path, query, parameter):

@@ -1,0 +1,1 @@
+"""Statistics of assessments (contract section 17), read-only and replica-ready."""
