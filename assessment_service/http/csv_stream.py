@@ -8,6 +8,7 @@ import io
 from flask import Response, request
 
 from ..platform.db import StreamedRead
+from .serving import still_alive
 
 CSV_MEDIA_TYPE = "text/csv"
 # Spreadsheets run a cell that begins with one of these as a formula.
@@ -43,6 +44,7 @@ def csv_response(header, rows_of, filename):
             # guarded(), inlined: this runs for every cell of every row (csv writes None as '').
             writer.writerow([("'" + cell if cell.startswith(starts) else cell) if cell.__class__ is str else cell for cell in row])
             if count % _ROWS_PER_CHUNK == 0:
+                still_alive()
                 yield buffer.getvalue().encode("utf-8")
                 buffer.seek(0)
                 buffer.truncate()

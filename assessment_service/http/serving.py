@@ -206,10 +206,24 @@ class _EnvelopeWriter:
         self._sock.sendall(error_answer(int(status), reason))
 
 
+# The worker serving in this process, for still_alive().
+_worker = None
+
+
+def still_alive():
+    """Tell gunicorn's master this worker is alive: a long answer (a CSV export of a million
+    rows) is written from the worker's loop itself, which meanwhile does not, and the
+    master would kill the worker after `timeout` seconds. A no-op outside gunicorn."""
+    if _worker is not None:
+        _worker.notify()
+
+
 class BufferedRequestWorker(ThreadWorker):
     """gthread, but only a request that has arrived whole is ever served."""
 
     def init_process(self):
+        global _worker
+        _worker = self
         if self.cfg.is_ssl:
             raise RuntimeError("BufferedRequestWorker reads raw bytes: terminate TLS in nginx (deploy/nginx.conf)")
         self.reading = OrderedDict()  # connections being read, oldest deadline first

@@ -5,6 +5,8 @@ plain dicts. Every room's SQL module builds on these; none of them commits (the 
 once beside its SQL, and prepared on the server once per pooled connection.
 """
 
+import itertools
+
 from .statements import Statement, run
 
 
@@ -13,9 +15,6 @@ def _execute(cur, query, params):
         run(cur, query, params)
     else:
         cur.execute(query, params)
-
-
-import itertools
 
 
 # Rows come back as plain dicts built by dict(zip(...)) in C: psycopg2's RealDictCursor

@@ -203,10 +203,12 @@ def big_export(testapp, instructor, course, db_conn):
     return assessment, questions
 
 
-def test_a_100000_row_export_keeps_the_worker_flat(database_dsn, instructor, big_export):
+def test_a_100000_row_export_keeps_the_worker_flat_and_alive(database_dsn, instructor, big_export):
+    """...and a stream longer than gunicorn's timeout (1 s here) keeps telling the master the
+    worker is alive (http.serving.still_alive): without it the worker is killed mid-body."""
     assessment, questions = big_export
     url = assessment_url(assessment["id"], "submissions")
-    with Gunicorn(database_dsn, workers=1, extra_env={"DB_POOL_MAX": "1"}) as server:
+    with Gunicorn(database_dsn, workers=1, extra_env={"DB_POOL_MAX": "1"}, extra_args=("--timeout", "1")) as server:
         (worker,) = server.worker_pids()
         headers = {**instructor.headers, **CSV}
         get_bytes(f"{server.base_url}{url}?learner_id=usr_bulk1", headers)  # warm: imports, pool, plans
@@ -224,6 +226,7 @@ def test_a_100000_row_export_keeps_the_worker_flat(database_dsn, instructor, big
         )
         # The body is 6+ MiB; held in memory it would grow the worker by more than that.
         assert grown < 8 * 1024
+        assert elapsed > 1 and server.worker_pids() == [worker]
 
 
 def test_a_client_gone_mid_stream_leaves_no_connection_behind(database_dsn, instructor, big_export, db_conn):
