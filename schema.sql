@@ -254,6 +254,51 @@ alter table submissions alter column answers drop not null;
 -- octet_length of results as written, so that a page of submissions is bounded in size
 -- before its results are read (null for rows of earlier versions).
 alter table submissions add column if not exists result_bytes integer;
+-- The figures statistics sum (contract section 17): points_earned in cents, and the
+-- results again as arrays in the results' order:
+-- summing 1,000,000 results from these is ten times faster than taking the jsonb apart.
+-- Filled by the trigger below from `results` on every insert and update of it, so that no
+-- writer (a submission, the deadline, a regrade, a result set by hand, a bulk load) can
+-- leave them out of step; the application never writes them.
+alter table submissions add column if not exists points_earned_cents bigint;
+alter table submissions add column if not exists result_question_ids text[];
+alter table submissions add column if not exists result_credits integer[];  -- ten-thousandths
+alter table submissions add column if not exists result_points bigint[];  -- cents
+alter table submissions add column if not exists result_answered boolean[];
+-- One element per choice chosen in a choice question's answer (a result of an earlier
+-- version, which has no type, counts as one: statistics count only choice questions').
+alter table submissions add column if not exists chosen_question_ids text[];
+alter table submissions add column if not exists chosen_choice_ids text[];
+create or replace function submission_result_arrays() returns trigger language plpgsql as $$
+begin
+    new.points_earned_cents := (new.points_earned * 100)::bigint;
+    select coalesce(array_agg(r.result ->> 'question_id' order by r.n), '{}'),
+           -- A result stored before partial credit has no credit: all or nothing.
+           coalesce(array_agg(coalesce(replace(r.result ->> 'credit', '.', '')::integer,
+                                       case when (r.result ->> 'correct')::boolean then 10000 else 0 end) order by r.n), '{}'),
+           coalesce(array_agg(round((r.result ->> 'points_earned')::numeric * 100)::bigint order by r.n), '{}'),
+           coalesce(array_agg(coalesce((r.result ->> 'answered')::boolean, false) order by r.n), '{}')
+    into new.result_question_ids, new.result_credits, new.result_points, new.result_answered
+    from jsonb_array_elements(new.results) with ordinality as r (result, n);
+    select coalesce(array_agg(r.result ->> 'question_id' order by r.n, c.m), '{}'),
+           coalesce(array_agg(c.choice_id order by r.n, c.m), '{}')
+    into new.chosen_question_ids, new.chosen_choice_ids
+    from jsonb_array_elements(new.results) with ordinality as r (result, n)
+    cross join lateral jsonb_array_elements_text(
+        case jsonb_typeof(r.result -> 'answer')
+            when 'array' then r.result -> 'answer'
+            when 'string' then jsonb_build_array(r.result -> 'answer')
+            else '[]'::jsonb
+        end
+    ) with ordinality as c (choice_id, m)
+    where coalesce(r.result ->> 'type', 'single_choice') in ('single_choice', 'multiple_choice');
+    return new;
+end $$;
+create or replace trigger submissions_result_arrays
+    before insert or update of results, points_earned on submissions
+    for each row execute function submission_result_arrays();
+-- Rows stored before the trigger (a no-op once they have their arrays).
+update submissions set results = results where points_earned_cents is null or result_question_ids is null;
 -- Lists: an assessment's submissions in order (instructors), a learner's own (learners);
 -- the unique key above serves (assessment_id, learner_id) lookups.
 create index if not exists submissions_assessment_submitted_idx on submissions (assessment_id, submitted_at, id);

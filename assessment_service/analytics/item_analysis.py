@@ -11,8 +11,23 @@ from . import statistics_sql as sql
 from .statistics import group_size, question_figures, reliability, score_figures, score_variance
 
 CHOICE_TYPES = ("single_choice", "multiple_choice")
-_SUMS = ("n", "answered", "credit", "credit_squares", "rest", "rest_squares", "credit_rest", "points", "points_squares")
-_NO_SUMS = dict.fromkeys((*_SUMS, "top_credit", "bottom_credit"), 0)
+# The sums statistics_sql.question_sums gives for each question (none: a question on no paper).
+_NO_SUMS = dict.fromkeys(
+    (
+        "n",
+        "answered",
+        "credit",
+        "credit_squares",
+        "rest",
+        "rest_squares",
+        "credit_rest",
+        "points",
+        "points_squares",
+        "top_credit",
+        "bottom_credit",
+    ),
+    0,
+)
 
 
 def statistics_of(conn, assessment, questions, attempts, computed_at):
@@ -25,8 +40,12 @@ def statistics_of(conn, assessment, questions, attempts, computed_at):
     n = sum(count for _, count, *_ in frequencies)
     choice_ids = {q["id"]: [c["id"] for c in q["spec"]["choices"]] for q in questions if q["type"] in CHOICE_TYPES}
     bounds = sql.group_bounds(conn, **where, group=group_size(n)) if n else None
-    rows = sql.question_sums(conn, **where, bounds=bounds, choice_question_ids=choice_ids) if bounds else []
-    by_question, chosen = _question_rows(rows)
+    rows = sql.question_sums(conn, **where, bounds=bounds) if bounds else []
+    by_question = {row["question_id"]: {name: int(row[name]) for name in _NO_SUMS} for row in rows}
+    chosen = {}
+    if bounds and choice_ids:
+        for question_id, choice_id, count in sql.choice_counts(conn, **where, question_ids=choice_ids):
+            chosen.setdefault(question_id, {})[choice_id] = count
 
     partial = [question_id for question_id, sums in by_question.items() if sums["n"] < n]
     if partial:
@@ -54,19 +73,6 @@ def statistics_of(conn, assessment, questions, attempts, computed_at):
         "reliability": reliability(n, variances, totals, score_variance([row[:3] for row in frequencies])),
         "questions": [_question_json(q, by_question.get(q, _NO_SUMS), choice_ids.get(q), chosen.get(q, {})) for q in listed],
     }
-
-
-def _question_rows(rows):
-    """({question_id: summed figures}, {question_id: {choice_id: count}}) of question_sums'
-    rows (one per question and choice)."""
-    by_question, chosen = {}, {}
-    for row in rows:
-        sums = by_question.setdefault(row["question_id"], dict(_NO_SUMS))
-        for name in (*_SUMS, "top_credit", "bottom_credit"):
-            sums[name] += int(row[name])
-        if row["choice_id"] is not None:
-            chosen.setdefault(row["question_id"], {})[row["choice_id"]] = row["chosen"]
-    return by_question, chosen
 
 
 def _question_json(question_id, sums, choice_ids, chosen):

@@ -5,12 +5,15 @@ submission, no variance, a question on only some papers or on none), and who may
 import random
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
+from unittest.mock import ANY
 
 import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
 from assessment_service.analytics.statistics import group_size, rounded
+from assessment_service.config import PROJECT_ROOT
+from assessment_service.platform.schema import apply_schema
 from helpers.api import assessment_url, assessment_with_questions, exact, multiple_choice, single_choice, true_false
 from helpers.stored import result, store
 
@@ -265,3 +268,48 @@ def test_group_size_and_rounding_are_half_up():
     assert rounded(Decimal("0.00005")) == Decimal("0.0001")
     assert rounded(Decimal("-0.00005")) == Decimal("-0.0001")
     assert str(rounded(Decimal("-0.00001"))) == "0.0000"
+
+
+def test_a_result_stored_before_partial_credit_counts_all_or_nothing(testapp, instructor, quiz, learners, db_conn):
+    # Results of the first versions have neither `credit` nor `type`: correct is full credit.
+    assessment, questions = quiz
+    single = questions[0]
+    right = next(c["id"] for c in single["choices"] if c["correct"])
+    for n, (learner, correct) in enumerate(zip(learners(3), [True, True, False], strict=True)):
+        early = {**result(single, 1 if correct else 0, answer=right if correct else None), "answered": correct}
+        del early["credit"], early["type"]
+        store(db_conn, assessment, learner.id, [early, *(result(q, 1) for q in questions[1:])], seconds_ago=100 - n)
+    shown = statistics(testapp, instructor, assessment["id"])["questions"][0]
+    assert shown["responses"] == 3 and shown["answered"] == 2
+    assert shown["facility"] == half_up(Fraction(2, 3))
+    assert {c["choice_id"]: c["count"] for c in shown["choices"]}[right] == 2
+
+
+def test_a_result_set_by_hand_moves_the_statistics(testapp, instructor, quiz, learners, db_conn):
+    # The figures statistics sum are kept beside each submission's results (schema.sql's
+    # trigger): a writer that changes the results must move them too.
+    assessment, questions = quiz
+    made = generated(db_conn, assessment, questions, learners(5), random.Random(5))
+    submission_id, question = made[0][0], questions[2]
+    url = assessment_url(assessment["id"], "submissions", submission_id, "results", question["id"])
+    changed = next(r for r in made[0][3] if r["question_id"] == question["id"])
+    points = Decimal("0.00") if changed["points_earned"] else Decimal("2.00")  # of its 2 points
+    testapp.patch_json(url, {"points_earned": float(points), "reason": "re-read"}, headers=instructor.headers, status=200)
+    changed.update(credit=f"{points / 2:.4f}", points_earned=points, correct=points == 2)
+    body = statistics(testapp, instructor, assessment["id"])
+    assert_matches(body, reference(db_conn, assessment, questions, made, 60), questions)
+
+
+def test_submissions_of_an_earlier_version_get_their_figures_when_the_schema_runs(testapp, instructor, quiz, learners, db_conn):
+    assessment, questions = quiz
+    made = generated(db_conn, assessment, questions, learners(6), random.Random(13), attempts=2)
+    before = statistics(testapp, instructor, assessment["id"])
+    with db_conn.cursor() as cur:
+        # As an earlier version stored them (the trigger fires on results and points only).
+        cur.execute(
+            """update submissions set points_earned_cents = null, result_question_ids = null, result_credits = null,
+                   result_points = null, result_answered = null, chosen_question_ids = null, chosen_choice_ids = null"""
+        )
+    apply_schema(db_conn, PROJECT_ROOT / "schema.sql", force=True)
+    assert statistics(testapp, instructor, assessment["id"]) == {**before, "computed_at": ANY}
+    assert_matches(before, reference(db_conn, assessment, questions, made, 60), questions)
