@@ -2,7 +2,7 @@
 would page through, as the caller may see it, streamed from a read connection."""
 
 import datetime
-import json
+import functools
 
 from ..core.jsonio import iso_timestamp
 from ..http.csv_stream import csv_response
@@ -43,9 +43,9 @@ def submissions_csv(assessment, questions, filters, view):
     lets the reader see them."""
     question_ids = [question["id"] for question in questions]
     hidden_points = [None] * len(question_ids)
-    # The results' ids as PostgreSQL writes a jsonb array: a paper of the questions in
-    # position order (no groups, no shuffle) has exactly this text.
-    in_position_order = json.dumps(question_ids)
+    # The results' ids as PostgreSQL writes a text array (ids need no quoting): a paper of
+    # the questions in position order (no groups, no shuffle) has exactly this text.
+    in_position_order = "{" + ",".join(question_ids) + "}"
 
     def rows(conn):
         found = exports_sql.submission_rows(
@@ -57,9 +57,9 @@ def submissions_csv(assessment, questions, filters, view):
             if not view["correctness_visible"]:
                 cells.extend(hidden_points)
             elif ids == in_position_order:
-                cells.extend(_numbers(points))
+                cells.extend(_points(points))
             else:
-                earned = dict(zip(json.loads(ids), _numbers(points), strict=True))
+                earned = dict(zip(_elements(ids), _points(points), strict=True))
                 cells.extend(earned.get(question_id) for question_id in question_ids)
             yield cells
 
@@ -78,10 +78,22 @@ def grades_csv(course_id, assessment_id, learner_id, manager, filename):
     return csv_response(GRADE_COLUMNS, rows, filename)
 
 
-def _numbers(array_text):
-    """The numbers of a JSON array of numbers, as written ("[1, 0.50]" -> ["1", "0.50"])."""
+def _elements(array_text):
+    """The elements of a PostgreSQL array of ids or integers as text ("{a,b}" -> ["a", "b"])."""
     inner = array_text[1:-1]
-    return inner.split(", ") if inner else []
+    return inner.split(",") if inner else []
+
+
+def _points(cents_array_text):
+    """Points earned, given in cents as array text, as two-decimal cells ("{150,0}" -> ["1.50", "0.00"])."""
+    return [_two_decimals(cents) for cents in _elements(cents_array_text)]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _two_decimals(cents_text):
+    # Cached: an export repeats few distinct values across its rows.
+    cents = int(cents_text)
+    return f"{cents // 100}.{cents % 100:02d}"
 
 
 def _cell(value):
