@@ -182,11 +182,18 @@ def test_guarded_cells_in_an_export(testapp, instructor, course, db_conn):
 # ---------------------------------------------------------------- streaming on a real gunicorn
 
 
-def get_bytes(url, headers, timeout=120):
-    """(status, body bytes) of a GET."""
+def get_bytes(url, headers, timeout=120, pause=None):
+    """(status, body bytes) of a GET; with `pause`, read 256 KiB at a time, pausing that
+    many seconds after each (a client reading at its own pace)."""
     request = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(request, timeout=timeout) as response:
-        return response.status, response.read()
+        if pause is None:
+            return response.status, response.read()
+        chunks = []
+        while chunk := response.read(1 << 18):
+            chunks.append(chunk)
+            time.sleep(pause)
+        return response.status, b"".join(chunks)
 
 
 def vm_rss_kib(pid):
@@ -195,15 +202,27 @@ def vm_rss_kib(pid):
 
 
 @pytest.fixture
-def big_export(testapp, instructor, course, db_conn):
-    """An assessment of 10 questions with 100,000 submissions (seeded in SQL)."""
-    assessment, questions = assessment_with_questions(testapp, instructor, course["id"], [true_false() for _ in range(10)])
-    bulk_learners(db_conn, course["id"], 100_000)
-    bulk_submissions(db_conn, assessment["id"], questions, 100_000)
-    yield assessment, questions
-    # The next test's DELETE of 100,000 rows per table would take ~20 s; TRUNCATE takes none.
-    with db_conn.cursor() as cur:
-        cur.execute(f"truncate {', '.join(TABLES)}")  # names: ours
+def seeded_export(testapp, instructor, course, db_conn):
+    """make(count): an assessment of 10 questions with `count` submissions (seeded in SQL)."""
+    seeded = []
+
+    def make(count):
+        assessment, questions = assessment_with_questions(testapp, instructor, course["id"], [true_false() for _ in range(10)])
+        bulk_learners(db_conn, course["id"], count)
+        bulk_submissions(db_conn, assessment["id"], questions, count)
+        seeded.append(count)
+        return assessment, questions
+
+    yield make
+    if seeded:
+        # The next test's DELETE of 100,000 rows per table would take ~20 s; TRUNCATE takes none.
+        with db_conn.cursor() as cur:
+            cur.execute(f"truncate {', '.join(TABLES)}")  # names: ours
+
+
+@pytest.fixture
+def big_export(seeded_export):
+    return seeded_export(100_000)
 
 
 def test_a_100000_row_export_keeps_the_worker_flat_and_alive(database_dsn, instructor, big_export):
@@ -217,7 +236,8 @@ def test_a_100000_row_export_keeps_the_worker_flat_and_alive(database_dsn, instr
         get_bytes(f"{server.base_url}{url}?learner_id=usr_bulk1", headers)  # warm: imports, pool, plans
         before = vm_rss_kib(worker)
         started = time.monotonic()
-        status, body = get_bytes(f"{server.base_url}{url}", headers)
+        # Read at ~6 MiB/s, so that the stream outlasts the timeout however fast the machine.
+        status, body = get_bytes(f"{server.base_url}{url}", headers, pause=0.04)
         elapsed = time.monotonic() - started
         grown = vm_rss_kib(worker) - before
         assert status == 200
@@ -232,13 +252,17 @@ def test_a_100000_row_export_keeps_the_worker_flat_and_alive(database_dsn, instr
         assert elapsed > 1 and server.worker_pids() == [worker]
 
 
-def test_a_client_gone_mid_stream_leaves_no_connection_behind(database_dsn, instructor, big_export, db_conn):
-    assessment, _ = big_export
+def test_a_client_gone_mid_stream_leaves_no_connection_behind(database_dsn, instructor, seeded_export, db_conn):
+    # 5.8 MiB: more than the server's socket may buffer (tcp_wmem's 4 MiB at most) with the
+    # client's receive buffer kept small, so the client is gone while rows remain.
+    assessment, _ = seeded_export(50_000)
     url = assessment_url(assessment["id"], "submissions")
     # One connection in the worker's pool: a leaked one would leave it none (503).
     with Gunicorn(database_dsn, workers=1, extra_env={"DB_POOL_MAX": "1"}) as server:
         for _ in range(3):
-            sock = socket.create_connection(("127.0.0.1", server.port))
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect(("127.0.0.1", server.port))
             head = f"GET {url} HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\nAuthorization: Bearer {instructor.token}\r\n\r\n"
             sock.sendall(head.encode())
             assert sock.recv(65536).startswith(b"HTTP/1.1 200")
