@@ -128,7 +128,7 @@ def get_assessment(assessment_id):
     conn = db.connection()
     row = load_assessment(conn, user, assessment_id, with_questions=True)
     with_key = may_see_answer_keys(user, enrollment_of(row))
-    body = assessment_json(row, *questions_sql.paper_totals(conn, assessment_id))
+    body = assessment_json(row, row["paper_question_count"], row["paper_points_possible"])
     body["questions"] = [question_json(question, with_key) for question in shown_questions(row["questions"], with_key)]
     return jsonify(body)
 

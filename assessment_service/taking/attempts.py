@@ -106,10 +106,11 @@ def new_paper(conn, assessment, questions):
         ) from None
 
 
-def needs_attempt(conn, assessment):
-    """Whether the assessment is taken through attempts only, for its paper (contract
-    section 13): it has a question group, or shuffles."""
-    return assessment["shuffle_questions"] or assessment["shuffle_choices"] or groups_sql.has_groups(conn, assessment["id"])
+def needs_attempt(assessment):
+    """Whether the assessment (a row of assessment_with_enrollment, which says whether it
+    has_groups) is taken through attempts only, for its paper (contract section 13): it
+    has a question group, or shuffles."""
+    return assessment["shuffle_questions"] or assessment["shuffle_choices"] or assessment["has_groups"]
 
 
 def questions_of_attempt(conn, assessment_id, attempt, all_questions=None):

@@ -47,7 +47,7 @@ def submit_answers(conn, *, learner, assessment, answers, attempt_id, grace):
         raise validation_failed(errors, "The answers do not fit the assessment's questions.")
     if assessment["time_limit_minutes"] is not None and attempt_id is None:
         raise validation_failed({"attempt_id": ["A timed assessment is submitted with the attempt started for it."]})
-    if attempt_id is None and needs_attempt(conn, assessment):
+    if attempt_id is None and needs_attempt(assessment):
         raise validation_failed(
             {"attempt_id": ["This assessment draws a paper per attempt (question groups or shuffles): submit the attempt started for it."]}
         )

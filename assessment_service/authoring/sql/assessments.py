@@ -5,7 +5,7 @@ from psycopg2.extras import Json
 from ...core.jsonio import dumps
 from ...platform.sql import execute, fetch_one, fetch_page, fetch_rows, fetch_value
 from ...platform.statements import Statement
-from .questions import PAPER_TOTALS, QUESTION_KEYS, question_columns
+from .questions import PAPER_TOTALS, QUESTION_KEYS, paper_totals_of, question_columns
 
 # What an instructor sets on an assessment (POST, PATCH); each is a column of its own.
 SETTINGS = (
@@ -50,7 +50,8 @@ def insert_assessment(conn, *, assessment_id, course_id, settings):
 _ASSESSMENT_WITH_ENROLLMENT = f"""
     select {ASSESSMENT_COLUMNS},
            e.role as enrollment_role,
-           e.status as enrollment_status
+           e.status as enrollment_status,
+           exists (select 1 from question_groups g where g.assessment_id = a.id) as has_groups
     from assessments a
     left join enrollments e on e.course_id = a.course_id and e.user_id = %(user_id)s
     where a.id = %(id)s
@@ -79,8 +80,11 @@ ASSESSMENT_WITH_QUESTIONS = Statement(
     select {ASSESSMENT_COLUMNS},
            e.role as enrollment_role,
            e.status as enrollment_status,
+           totals.question_count as paper_question_count,
+           totals.points_possible as paper_points_possible,
            {_JOINED_QUESTION_COLUMNS}
     from assessments a
+    cross join lateral ({paper_totals_of("%(id)s")}) as totals
     left join enrollments e on e.course_id = a.course_id and e.user_id = %(user_id)s
     left join questions q on q.assessment_id = a.id
     where a.id = %(id)s
@@ -90,7 +94,8 @@ ASSESSMENT_WITH_QUESTIONS = Statement(
 
 
 def assessment_with_questions(conn, *, assessment_id, user_id):
-    """assessment_with_enrollment plus `questions`, the questions_of the assessment.
+    """assessment_with_enrollment plus `questions`, the questions_of the assessment, and
+    paper_question_count and paper_points_possible (questions_sql.paper_totals).
 
     One statement instead of two (a GET and a submission both need all of it): one row per
     question with the assessment's columns repeated, or one row with null question columns

@@ -38,10 +38,6 @@ def groups_of(conn, assessment_id):
     )
 
 
-def has_groups(conn, assessment_id):
-    return fetch_value(conn, "select exists (select 1 from question_groups where assessment_id = %(id)s)", {"id": assessment_id})
-
-
 def list_groups(conn, *, assessment_id, limit, offset):
     count = "select count(*) from question_groups where assessment_id = %(assessment_id)s"
     return fetch_page(

@@ -40,22 +40,26 @@ def question_totals(conn, assessment_id):
     return row["question_count"], row["points_possible"]
 
 
-# (question_count, points_possible) of one paper of assessment `a`: its ungrouped questions,
-# plus pick_count per group at the group's points (contract section 13).
-PAPER_TOTALS = """
-    select (select count(*) from questions q where q.assessment_id = a.id and q.group_id is null)
-               + coalesce((select sum(g.pick_count) from question_groups g where g.assessment_id = a.id), 0) as question_count,
-           (select coalesce(sum(q.points), 0.00) from questions q where q.assessment_id = a.id and q.group_id is null)
-               + coalesce((select sum(g.pick_count * g.points_per_question) from question_groups g where g.assessment_id = a.id), 0.00)
+def paper_totals_of(assessment):
+    """A select of (question_count, points_possible) of one paper of the assessment whose id
+    is the SQL expression `assessment` ("a.id" of a joined row, or a parameter, which makes
+    its subqueries run once per statement): its ungrouped questions, plus pick_count per
+    group at the group's points (contract section 13)."""
+    return f"""
+    select (select count(*) from questions q where q.assessment_id = {assessment} and q.group_id is null)
+               + coalesce((select sum(g.pick_count) from question_groups g where g.assessment_id = {assessment}), 0) as question_count,
+           (select coalesce(sum(q.points), 0.00) from questions q where q.assessment_id = {assessment} and q.group_id is null)
+               + coalesce((select sum(g.pick_count * g.points_per_question) from question_groups g where g.assessment_id = {assessment}), 0.00)
                as points_possible
-"""
+    """
+
+
+PAPER_TOTALS = paper_totals_of("a.id")
 
 
 def paper_totals(conn, assessment_id):
     """(question_count, points_possible) as one attempt's paper has them."""
-    row = fetch_one(
-        conn, f"select totals.* from assessments a cross join lateral ({PAPER_TOTALS}) as totals where a.id = %(id)s", {"id": assessment_id}
-    )
+    row = fetch_one(conn, paper_totals_of("%(id)s"), {"id": assessment_id})
     return row["question_count"], row["points_possible"]
 
 
