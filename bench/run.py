@@ -52,10 +52,11 @@ def bench_database(server):
         admin.close()
 
 
-def gunicorn(app, ready_path, log_name, env=None):
+def gunicorn(app, ready_path, log_name, env=None, root=PROJECT_ROOT):
     """The service (or the bare app) under the project's gunicorn config, as production runs it:
-    the environment passes through, the access log stays on, the output goes to RESULTS_DIR."""
-    return Gunicorn(app=app, ready_path=ready_path, extra_env=env, log_path=RESULTS_DIR / f"{log_name}.log", quiet=False)
+    the environment passes through, the access log stays on, the output goes to RESULTS_DIR.
+    `root`: the checkout to serve (this one unless bench.revision_ab says otherwise)."""
+    return Gunicorn(app=app, ready_path=ready_path, extra_env=env, log_path=RESULTS_DIR / f"{log_name}.log", quiet=False, root=root)
 
 
 class Load:

@@ -103,7 +103,9 @@ class Gunicorn:
         ready_path="/readyz",
         log_path=None,
         quiet=True,
+        root=PROJECT_ROOT,
     ):
+        self.root = root  # the checkout served (bench.revision_ab serves another one)
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -118,7 +120,7 @@ class Gunicorn:
             "-m",
             "gunicorn",
             "--config",
-            str(PROJECT_ROOT / "gunicorn.conf.py"),
+            str(root / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{self.port}",
             *(["--workers", str(workers)] if workers else []),
@@ -130,7 +132,7 @@ class Gunicorn:
         else:
             log = open(log_path, "w")  # noqa: SIM115 - handed to the child, closed once it has it
             output = {"stdout": log, "stderr": subprocess.STDOUT}
-        self.process = subprocess.Popen(self.command, cwd=PROJECT_ROOT, env=self.env, start_new_session=True, **output)
+        self.process = subprocess.Popen(self.command, cwd=root, env=self.env, start_new_session=True, **output)
         if log_path is not None:
             log.close()
         try:
@@ -153,7 +155,7 @@ class Gunicorn:
         """The worker settings gunicorn uses (config file, GUNICORN_CMD_ARGS, environment)."""
         printed = subprocess.run(
             [*self.command[:-1], "--print-config", self.command[-1]],
-            cwd=PROJECT_ROOT,
+            cwd=self.root,
             env=self.env,
             capture_output=True,
             text=True,
