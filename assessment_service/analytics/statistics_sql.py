@@ -20,12 +20,14 @@ from ..platform.sql import fetch_all, fetch_one, fetch_value
 # validated name.
 _COUNTED_FILTERS = {
     "all": "",
+    # Each learner's lowest attempt number, found once (an index-only pass over
+    # submissions_number_key) rather than by a probe per submission.
     "first": """
-          and not exists (
-              select 1 from submissions p
-              where p.assessment_id = s.assessment_id
-                and p.learner_id = s.learner_id
-                and p.attempt_number < s.attempt_number
+          and (s.learner_id, s.attempt_number) in (
+              select p.learner_id, min(p.attempt_number)
+              from submissions p
+              where p.assessment_id = %(assessment_id)s
+              group by p.learner_id
           )""",
     "graded": """
           and (
