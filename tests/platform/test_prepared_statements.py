@@ -199,13 +199,20 @@ def test_placeholders_become_numbered_parameters():
 # ---------------------------------------------------------------- the server loses them
 
 
-def test_discard_all_between_requests_is_not_noticed(app, testapp, learner, quiz, db_conn):
-    take(testapp, learner, quiz)
-    for conn in pooled_connections(app):
+def discard_all(app):
+    """Run DISCARD ALL on every idle pooled connection (as a pooler in front may); them."""
+    connections = pooled_connections(app)
+    for conn in connections:
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute("discard all")
         conn.autocommit = False
+    return connections
+
+
+def test_discard_all_between_requests_is_not_noticed(app, testapp, learner, quiz, db_conn):
+    take(testapp, learner, quiz)
+    for conn in discard_all(app):
         assert server_statements(conn) == {}
 
     # Every request's first statement (the token lookup) finds its statement gone, and is
@@ -220,11 +227,7 @@ def test_discard_all_found_by_the_first_statement_prepared_anew(app, testapp, le
     """After DISCARD ALL, a write whose first statement is prepared for the first time
     learns there that the others are gone, before their EXECUTE could fail mid-transaction."""
     take(testapp, learner, quiz)
-    for conn in pooled_connections(app):
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("discard all")
-        conn.autocommit = False
+    for conn in discard_all(app):
         conn.prepared.pop(identity_sql.USER_FOR_TOKEN)
     assessment, questions = quiz
     submit(testapp, learner, assessment["id"], answers(questions), status=201)

@@ -22,6 +22,7 @@ from assessment_service import create_app
 from assessment_service.config import PROJECT_ROOT, Config
 from assessment_service.platform.schema import apply_schema
 from helpers.api import assessment_url, assessment_with_questions, true_false
+from helpers.db import query
 from helpers.servers import free_port
 from helpers.stored import result, store
 from helpers.users import new_user
@@ -45,17 +46,6 @@ def _start(data, port, sockets):
     _run(BINARIES / "pg_ctl", "-D", data, "-o", options, "-l", data / "server.log", "-w", "-t", "60", "start")
 
 
-def _query(dsn, sql, params=None):
-    conn = psycopg2.connect(dsn)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if cur.description else None
-    finally:
-        conn.close()
-
-
 @pytest.fixture(scope="module")
 def replicated():
     """(primary dsn, replica dsn) of a fresh database `assessment` on a primary and its hot standby."""
@@ -73,7 +63,7 @@ def replicated():
         _start(primary, primary_port, root)
         started.append(primary)
         primary_dsn = f"postgresql://postgres@127.0.0.1:{primary_port}/assessment"
-        _query(f"postgresql://postgres@127.0.0.1:{primary_port}/postgres", "create database assessment")
+        query(f"postgresql://postgres@127.0.0.1:{primary_port}/postgres", "create database assessment")
         conn = psycopg2.connect(primary_dsn)
         apply_schema(conn, PROJECT_ROOT / "schema.sql")
         conn.close()
@@ -96,7 +86,7 @@ def replicated():
         _start(standby, standby_port, root)
         started.append(standby)
         replica_dsn = f"postgresql://postgres@127.0.0.1:{standby_port}/assessment"
-        assert _query(replica_dsn, "select pg_is_in_recovery()") == [(True,)]
+        assert query(replica_dsn, "select pg_is_in_recovery()") == [(True,)]
         yield primary_dsn, replica_dsn
     finally:
         for data in reversed(started):
@@ -107,9 +97,9 @@ def replicated():
 
 def caught_up(primary_dsn, replica_dsn, timeout=30):
     """Wait until the replica has replayed everything the primary has written so far."""
-    (lsn,) = _query(primary_dsn, "select pg_current_wal_lsn()::text")[0]
+    (lsn,) = query(primary_dsn, "select pg_current_wal_lsn()::text")[0]
     deadline = time.monotonic() + timeout
-    while _query(replica_dsn, "select pg_last_wal_replay_lsn() >= %s::pg_lsn", (lsn,))[0][0] is not True:
+    while query(replica_dsn, "select pg_last_wal_replay_lsn() >= %s::pg_lsn", (lsn,))[0][0] is not True:
         assert time.monotonic() < deadline, "the replica did not catch up"
         time.sleep(0.05)
 
@@ -125,11 +115,11 @@ def replica_app(replicated):
 
 @contextlib.contextmanager
 def replay_paused(replica_dsn):
-    _query(replica_dsn, "select pg_wal_replay_pause()")
+    query(replica_dsn, "select pg_wal_replay_pause()")
     try:
         yield
     finally:
-        _query(replica_dsn, "select pg_wal_replay_resume()")
+        query(replica_dsn, "select pg_wal_replay_resume()")
 
 
 def test_statistics_and_exports_read_from_the_replica(replicated, replica_app):
